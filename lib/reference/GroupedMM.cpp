@@ -1,0 +1,185 @@
+#include "reference/GroupedMM.h"
+
+#include "formats/BFloat16.h"
+#include "formats/BlockQuantize.h"
+#include "formats/Quantize.h"
+#include "mxjit/Error.h"
+#include "support/GroupOffsets.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace mxjit::reference {
+namespace {
+
+using formats::DequantRounding;
+
+// Round-trip values through MX quantization along `axis` (blocks of the recipe), as the emulated
+// path does before its bf16 matmul.
+std::vector<float> quantDequant(std::vector<float> values, std::span<const int64_t> shape, int axis, ElemFormat f,
+                                const QuantRecipe& r) {
+  std::vector<uint8_t> q(values.size());
+  const formats::AxisSplit s = formats::splitAtAxis(shape, axis);
+  std::vector<uint8_t> scales(static_cast<size_t>(s.outer * (s.length / r.block) * s.inner));
+  formats::quantizeAlongAxis(values.data(), shape, axis, r.block, f, r.mode, q.data(), scales.data());
+  formats::dequantizeAlongAxis(q.data(), scales.data(), shape, axis, r.block, f, DequantRounding::Bf16, values.data());
+  return values;
+}
+
+// The same along rows [begin, end) of a (rows, cols) matrix, blocks restarting at `begin` (§6.4).
+void quantDequantRowSegment(float* m, int64_t cols, int64_t begin, int64_t end, ElemFormat f, const QuantRecipe& r) {
+  std::vector<float> column(static_cast<size_t>(r.block));
+  std::vector<uint8_t> q(static_cast<size_t>(r.block));
+  for (int64_t first = begin; first < end; first += r.block) {
+    const int64_t n = std::min<int64_t>(r.block, end - first);
+    for (int64_t c = 0; c < cols; ++c) {
+      float* x = m + first * cols + c;
+      for (int64_t i = 0; i < n; ++i) column[i] = x[i * cols];
+      const uint8_t code = formats::quantizeBlock(column.data(), 1, n, f, r.mode, q.data());
+      for (int64_t i = 0; i < n; ++i) x[i * cols] = formats::dequantizeValue(q[i], code, f, DequantRounding::Bf16);
+    }
+  }
+}
+
+// (E, P, Q) -> (E, Q, P), so every dot product below reads two contiguous rows.
+std::vector<float> transposeExperts(const std::vector<float>& w, int64_t experts, int64_t p, int64_t q) {
+  std::vector<float> t(w.size());
+  for (int64_t e = 0; e < experts; ++e)
+    for (int64_t i = 0; i < p; ++i)
+      for (int64_t j = 0; j < q; ++j) t[(e * q + j) * p + i] = w[(e * p + i) * q + j];
+  return t;
+}
+
+float dot(const float* x, const float* y, int64_t n) {
+  float acc = 0.0f;  // fp32 accumulation, ascending order
+  for (int64_t i = 0; i < n; ++i) acc += x[i] * y[i];
+  return acc;
+}
+
+void store(const TensorView& out, int64_t index, float v) {
+  if (out.dtype == DType::F32) out.as<float>()[index] = v;
+  else out.as<uint16_t>()[index] = formats::floatToBf16(v);
+}
+
+void expectShape(const TensorView& t, std::string_view what, std::vector<int64_t> want) {
+  if (t.shape != want)
+    throw Error(ErrorKind::ShapeMismatch,
+                fmt::format("{} has shape {}; expected {}", what, shapeString(t.shape), shapeString(want)));
+}
+
+void expectDivisible(int64_t extent, std::string_view dimName, int block, std::string_view pass) {
+  if (extent % block != 0)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("{}: {}={} is not a multiple of the block size {}", pass, dimName, extent, block));
+}
+
+// Validates the recipe and offs (one i32 end per group, `experts` of them) over `rows` rows.
+std::vector<GroupRange> checkGroups(const TensorView& offs, int64_t experts, int64_t rows, const QuantRecipe& recipe) {
+  validateRecipe(recipe);
+  expectDType(offs, "offs", {DType::I32});
+  expectRank(offs, "offs", 1);
+  if (offs.dim(0) != experts)
+    throw Error(ErrorKind::ShapeMismatch,
+                fmt::format("offs has {} entries but W has {} experts: one end offset per expert", offs.dim(0), experts));
+  return groupRanges(std::span(offs.as<const int32_t>(), static_cast<size_t>(experts)), rows);
+}
+
+// Reads W (E, K, N) or (E, N, K) and returns its sizes as (E, K, N).
+std::array<int64_t, 3> weightDims(const TensorView& w, WeightLayout layout) {
+  expectDType(w, "W", {DType::F32, DType::BF16});
+  expectRank(w, "W", 3);
+  return layout == WeightLayout::EKN ? std::array{w.dim(0), w.dim(1), w.dim(2)}
+                                     : std::array{w.dim(0), w.dim(2), w.dim(1)};
+}
+
+void expectOutput(const TensorView& out, std::string_view what, std::vector<int64_t> shape) {
+  expectDType(out, what, {DType::F32, DType::BF16});
+  expectShape(out, what, std::move(shape));
+}
+
+void expect2d(const TensorView& t, std::string_view what) {
+  expectDType(t, what, {DType::F32, DType::BF16});
+  expectRank(t, what, 2);
+}
+
+}  // namespace
+
+void groupedMMForward(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs,
+                      const QuantRecipe& recipe, const TensorView& out) {
+  expect2d(a, "A");
+  const auto [experts, k, n] = weightDims(w, layout);
+  if (a.dim(1) != k)
+    throw Error(ErrorKind::ShapeMismatch, fmt::format("A has shape {} but W ({} layout, shape {}) has K={}",
+                                                      shapeString(a.shape), weightLayoutName(layout), shapeString(w.shape), k));
+  const int64_t m = a.dim(0);
+  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
+  expectDivisible(k, "K", recipe.block, "grouped_mm forward");
+  expectOutput(out, "out", {m, n});
+
+  const std::vector<float> aHat = quantDequant(formats::widenToFloat(a, "A"), a.shape, 1, recipe.fwdElem, recipe);
+  std::vector<float> wHat = quantDequant(formats::widenToFloat(w, "W"), w.shape, layout == WeightLayout::EKN ? 1 : 2,
+                                         recipe.fwdElem, recipe);
+  if (layout == WeightLayout::EKN) wHat = transposeExperts(wHat, experts, k, n);  // now (E, N, K)
+
+  std::fill_n(static_cast<uint8_t*>(out.data), out.nbytes(), 0);  // rows past offs[E-1] stay zero
+  for (int64_t g = 0; g < experts; ++g)
+    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
+      for (int64_t j = 0; j < n; ++j) store(out, r * n + j, dot(&aHat[r * k], &wHat[(g * n + j) * k], k));
+}
+
+void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout layout, const TensorView& offs,
+                    const QuantRecipe& recipe, const TensorView& gradA) {
+  expect2d(gradOut, "grad_out");
+  const auto [experts, k, n] = weightDims(w, layout);
+  if (gradOut.dim(1) != n)
+    throw Error(ErrorKind::ShapeMismatch, fmt::format("grad_out has shape {} but W ({} layout, shape {}) has N={}",
+                                                      shapeString(gradOut.shape), weightLayoutName(layout),
+                                                      shapeString(w.shape), n));
+  const int64_t m = gradOut.dim(0);
+  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
+  expectDivisible(n, "N", recipe.block, "grouped_mm dgrad");
+  expectOutput(gradA, "grad_A", {m, k});
+
+  const std::vector<float> gHat =
+      quantDequant(formats::widenToFloat(gradOut, "grad_out"), gradOut.shape, 1, recipe.gradElem, recipe);
+  std::vector<float> wHat = quantDequant(formats::widenToFloat(w, "W"), w.shape, layout == WeightLayout::EKN ? 2 : 1,
+                                         recipe.fwdElem, recipe);
+  if (layout == WeightLayout::ENK) wHat = transposeExperts(wHat, experts, n, k);  // now (E, K, N)
+
+  std::fill_n(static_cast<uint8_t*>(gradA.data), gradA.nbytes(), 0);
+  for (int64_t g = 0; g < experts; ++g)
+    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
+      for (int64_t j = 0; j < k; ++j) store(gradA, r * k + j, dot(&gHat[r * n], &wHat[(g * k + j) * n], n));
+}
+
+void groupedMMWgrad(const TensorView& a, const TensorView& gradOut, const TensorView& offs, const QuantRecipe& recipe,
+                    const TensorView& gradB) {
+  expect2d(a, "A");
+  expect2d(gradOut, "grad_out");
+  if (a.dim(0) != gradOut.dim(0))
+    throw Error(ErrorKind::ShapeMismatch, fmt::format("A has {} rows but grad_out has {} (shapes {} and {})", a.dim(0),
+                                                      gradOut.dim(0), shapeString(a.shape), shapeString(gradOut.shape)));
+  expectRank(offs, "offs", 1);
+  const int64_t experts = offs.dim(0), m = a.dim(0), k = a.dim(1), n = gradOut.dim(1);
+  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
+  expectOutput(gradB, "grad_B", {experts, k, n});
+
+  std::vector<float> aHat = formats::widenToFloat(a, "A"), gHat = formats::widenToFloat(gradOut, "grad_out");
+  for (const GroupRange& g : groups) {
+    quantDequantRowSegment(aHat.data(), k, g.begin, g.end, recipe.fwdElem, recipe);
+    quantDequantRowSegment(gHat.data(), n, g.begin, g.end, recipe.gradElem, recipe);
+  }
+  // Token-major copies: row i of aT is A[:, i] (length M), so each sum below is one contiguous dot.
+  const std::vector<float> aT = transposeExperts(aHat, 1, m, k), gT = transposeExperts(gHat, 1, m, n);
+  for (int64_t g = 0; g < experts; ++g) {
+    const GroupRange& range = groups[g];
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        store(gradB, (g * k + i) * n + j, dot(&aT[i * m + range.begin], &gT[j * m + range.begin], range.size()));
+  }
+}
+
+}  // namespace mxjit::reference

@@ -1,0 +1,32 @@
+#include "mxjit/Tensor.h"
+
+#include "mxjit/Error.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace mxjit {
+
+int64_t TensorView::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string shapeString(std::span<const int64_t> shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+
+void expectDType(const TensorView& t, std::string_view what, std::initializer_list<DType> allowed) {
+  for (DType d : allowed)
+    if (t.dtype == d) return;
+  std::string names;
+  for (DType d : allowed) names += (names.empty() ? "" : " or ") + std::string(dtypeName(d));
+  throw Error(ErrorKind::DTypeMismatch, fmt::format("{} has dtype {}; expected {}", what, dtypeName(t.dtype), names));
+}
+
+void expectRank(const TensorView& t, std::string_view what, int64_t rank) {
+  if (t.rank() != rank)
+    throw Error(ErrorKind::ShapeMismatch,
+                fmt::format("{} has shape {} ({} dims); expected {} dims", what, shapeString(t.shape), t.rank(), rank));
+}
+
+}  // namespace mxjit

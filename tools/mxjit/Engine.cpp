@@ -1,0 +1,16 @@
+#include "Engine.h"
+
+#include "mxjit/Error.h"
+
+#include <fmt/format.h>
+
+namespace mxjit::cli {
+
+Engine parseEngine(const std::string& name) {
+  if (name == "reference") return Engine::Reference;
+  if (name == "jit")
+    throw Error(ErrorKind::Unsupported, "--engine jit is not available in this build yet; use --engine reference");
+  throw Error(ErrorKind::Parse, fmt::format("unknown --engine '{}' (expected reference or jit)", name));
+}
+
+}  // namespace mxjit::cli

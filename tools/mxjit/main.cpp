@@ -1,0 +1,47 @@
+// mxjit: the command-line entry point (demo = the main job, quantize, grouped-mm).
+#include "Commands.h"
+#include "mxjit/Error.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: mxjit <command> [flags]
+
+commands:
+  demo         run a built-in MoE-shaped MXFP8 grouped GEMM (forward, dgrad, wgrad) and check it
+  quantize     --input X.npy --input-dtype f32|bf16 --elem e4m3|e5m2 --mode floor|rceil|ceil|even
+               --block 32 [--axis -1] --qdata Q.npy --scale S.npy [--engine reference]
+  grouped-mm   --a A.npy --b W.npy --b-layout enk|ekn --offs OFFS.npy --elem e4m3 --grad-elem e4m3|e5m2
+               --mode floor|rceil|ceil|even --out OUT.npy [--out-dtype bf16|f32] [--block 32]
+               [--grad-out DO.npy --grad-a GA.npy --grad-b GB.npy] [--engine reference]
+
+bf16 tensors travel as '<u2' bit patterns, fp8 and e8m0 as '|u1', offsets as '<i4'.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::span<char* const> rest(argv + 2, static_cast<size_t>(argc - 2));
+  const std::string_view command = argv[1];
+  try {
+    if (command == "demo") return mxjit::cli::runDemo(rest);
+    if (command == "quantize") return mxjit::cli::runQuantize(rest);
+    if (command == "grouped-mm") return mxjit::cli::runGroupedMM(rest);
+    fmt::print(stderr, "mxjit: error: unknown command '{}' (expected demo, quantize or grouped-mm)\n", command);
+    return 2;
+  } catch (const mxjit::Error& e) {
+    fmt::print(stderr, "mxjit {}: error: {}\n", command, e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mxjit {}: internal error: {}\n", command, e.what());
+  }
+  return 1;
+}
