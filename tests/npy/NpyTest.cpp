@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -58,8 +59,9 @@ bool contains(const std::string& s, std::string_view part) { return s.find(part)
 class NpyFile : public testing::Test {
 protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           fmt::format("mxjit_npy_{}_{}", ::getpid(), testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(test.begin(), test.end(), '/', '_');  // parameterised names hold a '/'
+    dir_ = fs::temp_directory_path() / fmt::format("mxjit_npy_{}_{}", ::getpid(), test);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
