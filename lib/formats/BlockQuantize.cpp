@@ -1,35 +1,7 @@
 #include "formats/BlockQuantize.h"
 
-#include "formats/BFloat16.h"
-#include "formats/Float8.h"
-#include "formats/ScaleCode.h"
-
-#include <algorithm>
-#include <cmath>
 
 namespace mxjit::formats {
-
-uint8_t quantizeBlock(const float* x, int64_t stride, int64_t n, ElemFormat f, ScaleMode mode, uint8_t* q) {
-  // Integer max over |x| patterns: exact, and NaN (above Inf) wins as torch's amax does.
-  uint32_t amaxBits = 0;
-  for (int64_t i = 0; i < n; ++i) amaxBits = std::max(amaxBits, floatBits(x[i * stride]) & 0x7FFFFFFFu);
-  const uint8_t code = scaleCode(amaxBits, f, mode);
-  const float multiplier = e8m0Reciprocal(code);
-  // FLOOR and EVEN can push the block max past the format max; torchao clamps (NaN passes through).
-  // CEIL never overflows and RCEIL's worst case rounds back to MAX, so the clamp is harmless there.
-  const float maxNormal = elemTraits(f).maxNormal;
-  for (int64_t i = 0; i < n; ++i) {
-    float y = x[i * stride] * multiplier;
-    if (mode != ScaleMode::RCeil && !std::isnan(y)) y = std::clamp(y, -maxNormal, maxNormal);
-    q[i * stride] = encodeFp8(y, f);
-  }
-  return code;
-}
-
-float dequantizeValue(uint8_t q, uint8_t scaleCode, ElemFormat f, DequantRounding r) {
-  const float v = decodeFp8(q, f) * e8m0Value(scaleCode);  // exact in fp32 (subnormals included)
-  return r == DequantRounding::Bf16 ? roundToBf16(v) : v;
-}
 
 AxisSplit splitAtAxis(std::span<const int64_t> shape, int axis) {
   AxisSplit s;

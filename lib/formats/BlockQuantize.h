@@ -1,22 +1,13 @@
-// Block quantization on raw arrays: the scalar ground truth of MX numerics (mx-semantics.md §4-§5).
+// Block quantization of whole arrays along an axis: the scalar ground truth of MX numerics
+// (mx-semantics.md §4-§5), built on the per-block codec.
 #pragma once
+#include "formats/BlockCodec.h"
 #include "mxjit/Recipe.h"
 
 #include <cstdint>
 #include <span>
 
 namespace mxjit::formats {
-
-/// Quantize n <= block elements x[i*stride] that share one scale into q[i*stride]; returns the code.
-/// A block shorter than the recipe's is the same as one padded with zeros (zeros never change amax).
-uint8_t quantizeBlock(const float* x, int64_t stride, int64_t n, ElemFormat f, ScaleMode mode, uint8_t* q);
-
-/// How a dequantized product is rounded: bf16 (what the emulated grouped GEMM feeds its matmul,
-/// §5.1) or fp32 (MXTensor.dequantize, §5.2; always exact).
-enum class DequantRounding { Bf16, Fp32 };
-
-/// q * S(c), rounded as asked; NaN for code 255 or a NaN element.
-float dequantizeValue(uint8_t q, uint8_t scaleCode, ElemFormat f, DequantRounding r);
 
 /// A row-major shape seen as (outer, length, inner) around one axis.
 struct AxisSplit {
