@@ -4,12 +4,11 @@
 #include "formats/BlockQuantize.h"
 #include "formats/Quantize.h"
 #include "mxjit/Error.h"
-#include "support/GroupOffsets.h"
+#include "support/GroupedMMShape.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <vector>
 
 namespace mxjit::reference {
@@ -64,60 +63,13 @@ void store(const TensorView& out, int64_t index, float v) {
   else out.as<uint16_t>()[index] = formats::floatToBf16(v);
 }
 
-void expectShape(const TensorView& t, std::string_view what, std::vector<int64_t> want) {
-  if (t.shape != want)
-    throw Error(ErrorKind::ShapeMismatch,
-                fmt::format("{} has shape {}; expected {}", what, shapeString(t.shape), shapeString(want)));
-}
-
-void expectDivisible(int64_t extent, std::string_view dimName, int block, std::string_view pass) {
-  if (extent % block != 0)
-    throw Error(ErrorKind::InvalidArgument,
-                fmt::format("{}: {}={} is not a multiple of the block size {}", pass, dimName, extent, block));
-}
-
-// Validates the recipe and offs (one i32 end per group, `experts` of them) over `rows` rows.
-std::vector<GroupRange> checkGroups(const TensorView& offs, int64_t experts, int64_t rows, const QuantRecipe& recipe) {
-  validateRecipe(recipe);
-  expectDType(offs, "offs", {DType::I32});
-  expectRank(offs, "offs", 1);
-  if (offs.dim(0) != experts)
-    throw Error(ErrorKind::ShapeMismatch,
-                fmt::format("offs has {} entries but W has {} experts: one end offset per expert", offs.dim(0), experts));
-  return groupRanges(std::span(offs.as<const int32_t>(), static_cast<size_t>(experts)), rows);
-}
-
-// Reads W (E, K, N) or (E, N, K) and returns its sizes as (E, K, N).
-std::array<int64_t, 3> weightDims(const TensorView& w, WeightLayout layout) {
-  expectDType(w, "W", {DType::F32, DType::BF16});
-  expectRank(w, "W", 3);
-  return layout == WeightLayout::EKN ? std::array{w.dim(0), w.dim(1), w.dim(2)}
-                                     : std::array{w.dim(0), w.dim(2), w.dim(1)};
-}
-
-void expectOutput(const TensorView& out, std::string_view what, std::vector<int64_t> shape) {
-  expectDType(out, what, {DType::F32, DType::BF16});
-  expectShape(out, what, std::move(shape));
-}
-
-void expect2d(const TensorView& t, std::string_view what) {
-  expectDType(t, what, {DType::F32, DType::BF16});
-  expectRank(t, what, 2);
-}
-
 }  // namespace
 
 void groupedMMForward(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs,
                       const QuantRecipe& recipe, const TensorView& out) {
-  expect2d(a, "A");
-  const auto [experts, k, n] = weightDims(w, layout);
-  if (a.dim(1) != k)
-    throw Error(ErrorKind::ShapeMismatch, fmt::format("A has shape {} but W ({} layout, shape {}) has K={}",
-                                                      shapeString(a.shape), weightLayoutName(layout), shapeString(w.shape), k));
-  const int64_t m = a.dim(0);
-  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
-  expectDivisible(k, "K", recipe.block, "grouped_mm forward");
-  expectOutput(out, "out", {m, n});
+  const GroupedMMShape s = checkForward(a, w, layout, offs, recipe, out);
+  const int64_t experts = s.experts, k = s.k, n = s.n;
+  const std::vector<GroupRange>& groups = s.groups;
 
   const std::vector<float> aHat = quantDequant(formats::widenToFloat(a, "A"), a.shape, 1, recipe.fwdElem, recipe);
   std::vector<float> wHat = quantDequant(formats::widenToFloat(w, "W"), w.shape, layout == WeightLayout::EKN ? 1 : 2,
@@ -132,16 +84,9 @@ void groupedMMForward(const TensorView& a, const TensorView& w, WeightLayout lay
 
 void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout layout, const TensorView& offs,
                     const QuantRecipe& recipe, const TensorView& gradA) {
-  expect2d(gradOut, "grad_out");
-  const auto [experts, k, n] = weightDims(w, layout);
-  if (gradOut.dim(1) != n)
-    throw Error(ErrorKind::ShapeMismatch, fmt::format("grad_out has shape {} but W ({} layout, shape {}) has N={}",
-                                                      shapeString(gradOut.shape), weightLayoutName(layout),
-                                                      shapeString(w.shape), n));
-  const int64_t m = gradOut.dim(0);
-  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
-  expectDivisible(n, "N", recipe.block, "grouped_mm dgrad");
-  expectOutput(gradA, "grad_A", {m, k});
+  const GroupedMMShape s = checkDgrad(gradOut, w, layout, offs, recipe, gradA);
+  const int64_t experts = s.experts, k = s.k, n = s.n;
+  const std::vector<GroupRange>& groups = s.groups;
 
   const std::vector<float> gHat =
       quantDequant(formats::widenToFloat(gradOut, "grad_out"), gradOut.shape, 1, recipe.gradElem, recipe);
@@ -157,15 +102,9 @@ void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout
 
 void groupedMMWgrad(const TensorView& a, const TensorView& gradOut, const TensorView& offs, const QuantRecipe& recipe,
                     const TensorView& gradB) {
-  expect2d(a, "A");
-  expect2d(gradOut, "grad_out");
-  if (a.dim(0) != gradOut.dim(0))
-    throw Error(ErrorKind::ShapeMismatch, fmt::format("A has {} rows but grad_out has {} (shapes {} and {})", a.dim(0),
-                                                      gradOut.dim(0), shapeString(a.shape), shapeString(gradOut.shape)));
-  expectRank(offs, "offs", 1);
-  const int64_t experts = offs.dim(0), m = a.dim(0), k = a.dim(1), n = gradOut.dim(1);
-  const std::vector<GroupRange> groups = checkGroups(offs, experts, m, recipe);
-  expectOutput(gradB, "grad_B", {experts, k, n});
+  const GroupedMMShape s = checkWgrad(a, gradOut, offs, recipe, gradB);
+  const int64_t experts = s.experts, m = s.m, k = s.k, n = s.n;
+  const std::vector<GroupRange>& groups = s.groups;
 
   std::vector<float> aHat = formats::widenToFloat(a, "A"), gHat = formats::widenToFloat(gradOut, "grad_out");
   for (const GroupRange& g : groups) {
