@@ -2,5 +2,7 @@
 #pragma once
 #include "mxjit/DType.h"
 #include "mxjit/Error.h"
+#include "mxjit/Ops.h"
 #include "mxjit/Recipe.h"
+#include "mxjit/Runtime.h"
 #include "mxjit/Tensor.h"

@@ -45,5 +45,8 @@ std::string_view scaleLayoutName(ScaleLayout l);           // "plain", "blocked1
 std::optional<ScaleLayout> parseScaleLayout(std::string_view s);
 std::string dimString(const Dim& d);                       // "M" or "2048"
 std::string typeString(const TensorType& t);               // the text form above
+/// "" when `t` is well formed (plain f32/bf16/i32 or a valid MX encoding, rank >= 1, sizes >= 0, dim
+/// names [A-Za-z_][A-Za-z0-9_]*), else the rule it breaks.
+std::string typeError(const TensorType& t);
 
 }  // namespace mxjit::ir

@@ -1,0 +1,29 @@
+# Compile C++ kernel helpers to LLVM bitcode with clang-19 and embed the bytes in a C++ source, so
+# every JIT module can link them (the Halide runtime idea: helpers written once, specialised by LLVM).
+#
+# mxjit_embed_bitcode(<target> SOURCE <file.cpp> SYMBOL <name> INCLUDES <dirs...> DEPENDS <files...>)
+# adds a static library <target> defining `extern const unsigned char <name>[]; extern const size_t <name>_size;`.
+function(mxjit_embed_bitcode target)
+  cmake_parse_arguments(E "" "SOURCE;SYMBOL" "INCLUDES;DEPENDS" ${ARGN})
+  set(bc "${CMAKE_CURRENT_BINARY_DIR}/${E_SYMBOL}.bc")
+  set(cpp "${CMAKE_CURRENT_BINARY_DIR}/${E_SYMBOL}.cpp")
+  set(include_flags "")
+  foreach(dir ${E_INCLUDES})
+    list(APPEND include_flags "-I${dir}")
+  endforeach()
+  # Unoptimised bitcode (but not optnone): the JIT optimises after inlining, for the real target, so
+  # nothing is vectorised here for a generic CPU first.
+  add_custom_command(
+    OUTPUT "${bc}"
+    COMMAND ${MXJIT_CLANG} -std=c++20 -O2 -Xclang -disable-llvm-optzns -emit-llvm -c -fno-exceptions -fno-rtti
+            -fno-fast-math -Wno-psabi ${include_flags} "${E_SOURCE}" -o "${bc}"
+    DEPENDS "${E_SOURCE}" ${E_DEPENDS}
+    COMMENT "clang-19: ${E_SOURCE} -> bitcode"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT "${cpp}"
+    COMMAND ${CMAKE_COMMAND} -DINPUT=${bc} -DOUTPUT=${cpp} -DSYMBOL=${E_SYMBOL} -P "${CMAKE_SOURCE_DIR}/cmake/BytesToCpp.cmake"
+    DEPENDS "${bc}" "${CMAKE_SOURCE_DIR}/cmake/BytesToCpp.cmake"
+    VERBATIM)
+  add_library(${target} STATIC "${cpp}")
+endfunction()

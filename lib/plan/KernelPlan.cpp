@@ -1,0 +1,68 @@
+#include "plan/KernelPlan.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace mxjit::plan {
+namespace {
+
+std::string_view kindName(PlanKind k) {
+  switch (k) {
+  case PlanKind::Gemm2d3d: return "grouped_mm_2d3d";
+  case PlanKind::Gemm2d2d: return "grouped_mm_2d2d";
+  case PlanKind::QuantizeRows: return "quantize_rows";
+  case PlanKind::QuantizeCols: return "quantize_cols";
+  }
+  return "?";
+}
+
+std::string_view gridName(ItemGrid g) {
+  switch (g) {
+  case ItemGrid::GroupPanels: return "groups x tiles";
+  case ItemGrid::GroupRowTiles: return "row tiles of each group (from offs)";
+  case ItemGrid::GroupColumnTiles: return "groups x column tiles (rows from offs)";
+  case ItemGrid::RowTiles: return "row tiles of M";
+  }
+  return "?";
+}
+
+std::string operandText(const OperandPlan& o) {
+  static constexpr const char* loads[] = {"quantize-on-load(bf16)", "quantize-on-load(f32)", "dequantize-on-load(fp8)",
+                                          "high-precision(bf16)", "high-precision(f32)"};
+  std::string text = fmt::format("{} layout={}", loads[o.load], ir::operandLayoutName(o.layout));
+  if (o.load <= 2) text += fmt::format(" elem={} block={}", elemFormatName(o.elem), o.block);
+  if (o.load <= 1) text += fmt::format(" mode={}", scaleModeName(o.mode));
+  return text;
+}
+
+}  // namespace
+
+int64_t KernelPlan::packedAFloats(int64_t m) const { return kind == PlanKind::Gemm2d2d ? m * k + mr : 0; }
+
+int64_t KernelPlan::packedBFloats(int64_t m) const {
+  if (kind == PlanKind::Gemm2d3d) return groups * ((n + nr - 1) / nr) * nr * k;
+  if (kind == PlanKind::Gemm2d2d) return m * n + nr;
+  return 0;
+}
+
+int64_t KernelPlan::threadScratchFloats() const {
+  return kind == PlanKind::Gemm2d3d ? int64_t((rowsPerItem + mr - 1) / mr * mr) * k : 0;
+}
+
+std::string KernelPlan::toString() const {
+  std::string s = fmt::format("plan {} {{\n  kind={} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
+                              kindName(kind), micro == Microkernel::Avx512 ? "avx512" : "portable", mr, nr, rowsPerItem,
+                              colsPerItem);
+  s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));
+  if (kind == PlanKind::Gemm2d3d || kind == PlanKind::Gemm2d2d)
+    s += fmt::format("  a: {}\n  b: {}\n", operandText(a), operandText(b));
+  else
+    s += fmt::format("  input: {}{}\n", operandText(a), grouped ? " groups=offs" : "");
+  for (const Stage& st : stages)
+    s += fmt::format("  stage {}: {}({}) over {}{}\n", st.name, st.helper, fmt::join(st.constants, ", "), gridName(st.grid),
+                     st.grid == ItemGrid::GroupPanels || st.grid == ItemGrid::GroupColumnTiles ? fmt::format(", {} tiles", st.tiles) : "");
+  s += fmt::format("  from: {}\n}}\n", specialized);
+  return s;
+}
+
+}  // namespace mxjit::plan

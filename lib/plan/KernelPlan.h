@@ -1,0 +1,67 @@
+// KernelPlan: what one specialised op becomes before LLVM sees it: the stages (each a kernel entry
+// calling one helper with constants), how each stage's parallel work items are laid out, the
+// microkernel and its tile. Codegen emits it; the runtime runs its stages in order.
+#pragma once
+#include "ir/GemmAttrs.h"
+#include "mxjit/DType.h"
+#include "mxjit/Recipe.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mxjit::plan {
+
+enum class PlanKind : uint8_t { Gemm2d3d, Gemm2d2d, QuantizeRows, QuantizeCols };
+
+/// AVX-512 (zmm, 8x32 tile) or portable (the same source for narrower vectors, 4x16 tile).
+enum class Microkernel : uint8_t { Avx512, Portable };
+
+/// How an operand is loaded (abi::OperandLoad codes) and, when quantized, in which format.
+struct OperandPlan {
+  int32_t load = 0;
+  ElemFormat elem = ElemFormat::E4M3;
+  ScaleMode mode = ScaleMode::RCeil;
+  int32_t block = 32;
+  ir::OperandLayout layout = ir::OperandLayout::MK;
+};
+
+/// How a stage's work items are enumerated at run time.
+enum class ItemGrid : uint8_t {
+  GroupPanels,       // (g, tile) for every group and tile < tiles; static
+  GroupRowTiles,     // each group's rows cut into tiles of rowsPerItem rows (from offs)
+  GroupColumnTiles,  // (g, tile < tiles) with the group's row range (from offs)
+  RowTiles,          // all M rows in tiles of rowsPerItem (ungrouped)
+};
+
+struct Stage {
+  std::string name;    // "pack_b", "gemm", ... (entry symbol: <stem>.<name>)
+  std::string helper;  // the bitcode helper it calls
+  ItemGrid grid = ItemGrid::GroupPanels;
+  int64_t tiles = 1;   // tiles per group for GroupPanels / GroupColumnTiles
+  std::vector<int64_t> constants;  // the helper's trailing arguments, in order
+};
+
+struct KernelPlan {
+  PlanKind kind = PlanKind::Gemm2d3d;
+  std::string stem;         // readable, unique per spec: symbol prefix, dump stem, log tag
+  std::string specialized;  // the specialised op's IR text this plan was lowered from
+  int64_t k = 0, n = 0, groups = 0;
+  DType out = DType::BF16;
+  OperandPlan a, b;
+  Microkernel micro = Microkernel::Portable;
+  int32_t mr = 4, nr = 16;
+  int32_t rowsPerItem = 64;  // rows of M per gemm work item (also the thread scratch panel height)
+  int32_t colsPerItem = 64;  // columns per packing / quantize work item
+  bool grouped = false;      // QuantizeCols: blocks restart at each group start
+  std::vector<Stage> stages;
+
+  /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).
+  int64_t packedAFloats(int64_t m) const;
+  int64_t packedBFloats(int64_t m) const;
+  int64_t threadScratchFloats() const;
+
+  std::string toString() const;  // the plan dump (mxjit-dump -emit=plan)
+};
+
+}  // namespace mxjit::plan

@@ -1,0 +1,160 @@
+#include "plan/LowerToPlan.h"
+
+#include "KernelABI.h"
+#include "ir/Printer.h"
+#include "mxjit/Error.h"
+
+#include <fmt/format.h>
+
+namespace mxjit::plan {
+namespace {
+
+[[noreturn]] void unsupported(const std::string& what) {
+  throw Error(ErrorKind::Unsupported, "lower-to-plan: " + what);
+}
+
+int64_t staticDim(const ir::Value* v, int i) {
+  const ir::Dim& d = v->type.dims.at(i);
+  if (!d.isStatic()) unsupported(fmt::format("dim {} of %{} is still symbolic ({}); run specialize first", i, v->name, d.symbol));
+  return d.size;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// How operand `v` of a grouped_mm is loaded, given its optional fused quantization.
+OperandPlan operandPlan(const ir::Value* v, const ir::AttrValue* fused, ir::OperandLayout layout, bool allowPrequantized) {
+  OperandPlan p;
+  p.layout = layout;
+  const bool f32 = v->type.dtype == DType::F32;
+  if (v->type.mx) {
+    if (!allowPrequantized) unsupported(fmt::format("prequantized operand %{} of a 2d2d grouped_mm", v->name));
+    if (v->type.mx->scales != ir::ScaleLayout::Plain)
+      unsupported(fmt::format("operand %{} has {} scales; the kernels read plain scales", v->name,
+                              ir::scaleLayoutName(v->type.mx->scales)));
+    p.load = abi::kDequantize;
+    p.elem = v->type.mx->elem;
+    p.block = v->type.mx->block;
+  } else if (fused) {
+    const auto q = ir::parseFusedQuant(std::get<std::string>(*fused));
+    MXJIT_CHECK(q.has_value());
+    p.load = f32 ? abi::kQuantizeF32 : abi::kQuantizeBf16;
+    p.elem = q->elem, p.mode = q->mode, p.block = q->block;
+  } else {
+    p.load = f32 ? abi::kHighPrecisionF32 : abi::kHighPrecisionBf16;
+    p.block = 1;  // no scales: pack element by element
+  }
+  return p;
+}
+
+std::string quantTag(const OperandPlan& o) {
+  if (o.load == abi::kHighPrecisionBf16 || o.load == abi::kHighPrecisionF32) return "hp";
+  return fmt::format("{}{}b{}{}", o.load == abi::kDequantize ? "pre" : "q", elemFormatName(o.elem), o.block,
+                     o.load == abi::kDequantize ? "" : std::string(scaleModeName(o.mode)));
+}
+
+std::string microName(Microkernel m) { return m == Microkernel::Avx512 ? "avx512" : "portable"; }
+
+void lowerGemm(const ir::Op& op, KernelPlan& p) {
+  const ir::Value *a = op.operands[0], *b = op.operands[1], *offs = op.operands[2];
+  const auto kind = ir::parseGemmKind(op.wordAttr("kind"));
+  const auto aLayout = ir::parseOperandLayout(op.wordAttr("a")), bLayout = ir::parseOperandLayout(op.wordAttr("b"));
+  MXJIT_CHECK(kind && aLayout && bLayout);
+  for (const ir::Value* v : {a, b, offs})
+    if (v->def) unsupported(fmt::format("operand %{} is computed by another op; only function arguments reach a kernel", v->name));
+  p.out = op.wordAttr("out") == "f32" ? DType::F32 : DType::BF16;
+  p.groups = staticDim(offs, 0);
+  const int32_t outBf16 = p.out == DType::BF16;
+  if (*kind == ir::GemmKind::G2d3d) {
+    p.kind = PlanKind::Gemm2d3d;
+    p.a = operandPlan(a, op.find("qa"), *aLayout, true);
+    p.b = operandPlan(b, op.find("qb"), *bLayout, true);
+    const bool enk = *bLayout == ir::OperandLayout::ENK;
+    p.k = staticDim(a, 1);
+    p.n = staticDim(b, enk ? 1 : 2);
+    p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr),
+                        {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
+    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0,
+                        {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
+  } else {
+    p.kind = PlanKind::Gemm2d2d;
+    p.a = operandPlan(a, op.find("qa"), *aLayout, false);
+    p.b = operandPlan(b, op.find("qb"), *bLayout, false);
+    const bool aT = *aLayout == ir::OperandLayout::KM, bT = *bLayout == ir::OperandLayout::NM;
+    p.k = staticDim(a, aT ? 0 : 1);
+    p.n = staticDim(b, bT ? 0 : 1);
+    for (int which = 0; which < 2; ++which) {
+      const OperandPlan& o = which ? p.b : p.a;
+      const int64_t cols = which ? p.n : p.k;
+      p.stages.push_back({which ? "pack_b" : "pack_a", "mxjit_pack_tokens", ItemGrid::GroupColumnTiles,
+                          ceilDiv(cols, p.colsPerItem),
+                          {which, cols, which ? bT : aT, o.load, int64_t(o.elem), int64_t(o.mode), o.block, p.colsPerItem}});
+    }
+    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
+                        ceilDiv(p.k, p.mr), {p.k, p.n, outBf16}});
+  }
+  p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}", *kind == ir::GemmKind::G2d3d ? "mm2d3d" : "mm2d2d",
+                       quantTag(p.a), quantTag(p.b), p.k, p.n, p.groups, ir::operandLayoutName(*aLayout),
+                       ir::operandLayoutName(*bLayout), dtypeName(p.out), microName(p.micro));
+}
+
+void lowerQuantize(const ir::Op& op, KernelPlan& p) {
+  const ir::Value* x = op.operands[0];
+  if (x->def) unsupported(fmt::format("operand %{} is computed by another op", x->name));
+  const int64_t axis = op.intAttr("axis"), rank = x->type.rank();
+  p.a.load = x->type.dtype == DType::F32 ? abi::kQuantizeF32 : abi::kQuantizeBf16;
+  p.a.elem = parseElemFormat(op.wordAttr("elem"));
+  p.a.mode = parseScaleMode(op.wordAttr("mode"));
+  p.a.block = static_cast<int32_t>(op.intAttr("block"));
+  p.out = p.a.elem == ElemFormat::E4M3 ? DType::E4M3 : DType::E5M2;
+  const int32_t inF32 = p.a.load == abi::kQuantizeF32;
+  std::string axisTag;
+  if (axis == rank - 1) {
+    p.kind = PlanKind::QuantizeRows;
+    p.k = staticDim(x, static_cast<int>(rank - 1));
+    if (op.operands.size() > 1) unsupported("group offsets on a quantize along the last axis");
+    p.stages.push_back({"quantize", "mxjit_quantize_rows", ItemGrid::RowTiles, 0,
+                        {p.k, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
+    axisTag = "last";
+  } else if (axis == 0 && rank == 2) {
+    p.kind = PlanKind::QuantizeCols;
+    p.n = staticDim(x, 1);
+    p.grouped = op.operands.size() > 1;
+    p.groups = p.grouped ? staticDim(op.operands[1], 0) : 1;
+    p.stages.push_back({"quantize", "mxjit_quantize_cols", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem),
+                        {p.n, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.colsPerItem}});
+    axisTag = p.grouped ? fmt::format("m_grouped{}", p.groups) : "m";
+  } else {
+    unsupported(fmt::format("quantize along axis {} of a rank-{} tensor (kernels quantize along the last axis or "
+                            "along axis 0 of a 2-D tensor)", axis, rank));
+  }
+  p.stem = fmt::format("mxjit_quantize_{}_{}_{}_K{}_N{}_{}", axisTag, dtypeName(x->type.dtype), quantTag(p.a), p.k, p.n,
+                       microName(p.micro));
+}
+
+}  // namespace
+
+Microkernel selectMicrokernel(bool targetHasAvx512) { return targetHasAvx512 ? Microkernel::Avx512 : Microkernel::Portable; }
+
+KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro) {
+  if (m.functions.size() != 1) unsupported(fmt::format("expected one function, found {}", m.functions.size()));
+  const ir::Function& f = *m.functions[0];
+  std::vector<const ir::Op*> work;
+  for (const auto& op : f.ops)
+    if (op->kind != ir::OpKind::Return) work.push_back(op.get());
+  if (work.size() != 1)
+    unsupported(fmt::format("@{} has {} ops after fusion; a kernel plan covers one grouped_mm or one quantize", f.name,
+                            work.size()));
+  KernelPlan p;
+  p.micro = micro;
+  p.mr = micro == Microkernel::Avx512 ? 8 : 4;
+  p.nr = micro == Microkernel::Avx512 ? 32 : 16;
+  p.specialized = ir::print(*work[0]);
+  switch (work[0]->kind) {
+  case ir::OpKind::GroupedMM: lowerGemm(*work[0], p); break;
+  case ir::OpKind::Quantize: lowerQuantize(*work[0], p); break;
+  default: unsupported(fmt::format("no kernel for {}", ir::opName(work[0]->kind)));
+  }
+  return p;
+}
+
+}  // namespace mxjit::plan

@@ -1,0 +1,52 @@
+// The kernel cache key: everything that changes the generated code and nothing else (never pointers,
+// M_total, offs values or the thread count). A trivially copyable, zero-filled struct: it is a fixed-size
+// encoding of the specialised op (kind, recipe, dtypes, layouts, K, N, G) plus the target, hashed by
+// its bytes and compared with memcmp.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <type_traits>
+
+namespace mxjit::runtime {
+
+enum class SpecKind : uint8_t { Gemm2d3d, Gemm2d2d, QuantizeLastAxis, QuantizeAxis0 };
+
+/// The specialised op after the passes, not the API call that asked for it: a forward on [E,K,N]
+/// weights and a dgrad on [E,N,K] weights of the same sizes are one kernel.
+struct KernelSpec {
+  uint32_t version;  // bump when kernels change meaning
+  SpecKind kind;
+  uint8_t aDType, bDType, outDType;  // mxjit::DType values
+  uint8_t aLayout, bLayout;          // ir::OperandLayout after fold-relayouts
+  uint8_t aElem, bElem;              // element formats of the two operands (or of the quantize)
+  uint8_t mode;                      // scale mode
+  uint8_t highPrecision;             // no quantization (bf16/f32 operands as is)
+  uint8_t grouped;                   // quantize along axis 0 restarting at group starts
+  uint8_t avx512;                    // the microkernel family
+  int32_t block;
+  int64_t k, n, groups;              // 2d3d: contraction K, columns N; 2d2d: out[g] is K x N
+  uint64_t featuresHash;             // the target's full feature string
+
+  static KernelSpec zeroed() {
+    KernelSpec s;
+    std::memset(&s, 0, sizeof s);
+    s.version = 1;
+    return s;
+  }
+  bool operator==(const KernelSpec& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
+};
+static_assert(std::is_trivially_copyable_v<KernelSpec>);
+
+/// FNV-1a over bytes: the key hash and the disk cache's checksums.
+inline uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+struct KernelSpecHash {
+  size_t operator()(const KernelSpec& s) const { return fnv1a(&s, sizeof s); }
+};
+
+}  // namespace mxjit::runtime

@@ -1,0 +1,79 @@
+#include "OpModules.h"
+
+#include "ir/Builder.h"
+
+namespace mxjit::runtime {
+namespace {
+
+ir::TensorType tensor(DType t, std::vector<std::string> dims) {
+  ir::TensorType type;
+  type.dtype = t;
+  for (auto& d : dims) type.dims.push_back(ir::Dim::named(std::move(d)));
+  return type;
+}
+
+struct NewFunction {
+  ir::Module module;
+  ir::Function* f;
+  explicit NewFunction(std::string name) {
+    module.functions.push_back(std::make_unique<ir::Function>());
+    f = module.functions.back().get();
+    f->name = std::move(name);
+  }
+};
+
+}  // namespace
+
+ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const QuantRecipe& r, DType out) {
+  NewFunction nf("grouped_mm_forward");
+  ir::Builder b(*nf.f);
+  const bool enk = layout == WeightLayout::ENK;
+  ir::Value* a = b.arg("a", tensor(aType, {"M", "K"}));
+  ir::Value* w = b.arg("w", tensor(wType, enk ? std::vector<std::string>{"E", "N", "K"} : std::vector<std::string>{"E", "K", "N"}));
+  ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
+  ir::Value* qa = b.quantize(a, 1, r.fwdElem, r.block, r.mode);
+  ir::Value* qw = b.quantize(w, enk ? 2 : 1, r.fwdElem, r.block, r.mode);
+  b.ret({b.groupedMM(qa, qw, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
+                     enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
+  return std::move(nf.module);
+}
+
+ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const QuantRecipe& r, DType out) {
+  NewFunction nf("grouped_mm_dgrad");
+  ir::Builder b(*nf.f);
+  const bool enk = layout == WeightLayout::ENK;
+  ir::Value* g = b.arg("grad_out", tensor(gradType, {"M", "N"}));
+  ir::Value* w = b.arg("w", tensor(wType, enk ? std::vector<std::string>{"E", "N", "K"} : std::vector<std::string>{"E", "K", "N"}));
+  ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
+  // dgrad multiplies by B^T: the transposed weights, contracted over N.
+  ir::Value* wt = b.transpose(w, {0, 2, 1});  // enk: [E,K,N] = (E, cols, contraction); ekn: [E,N,K]
+  ir::Value* qg = b.quantize(g, 1, r.gradElem, r.block, r.mode);
+  ir::Value* qwt = b.quantize(wt, enk ? 2 : 1, r.fwdElem, r.block, r.mode);
+  b.ret({b.groupedMM(qg, qwt, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
+                     enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
+  return std::move(nf.module);
+}
+
+ir::Module wgradModule(DType aType, DType gradType, const QuantRecipe& r, DType out) {
+  NewFunction nf("grouped_mm_wgrad");
+  ir::Builder b(*nf.f);
+  ir::Value* a = b.arg("a", tensor(aType, {"M", "K"}));
+  ir::Value* g = b.arg("grad_out", tensor(gradType, {"M", "N"}));
+  ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
+  ir::Value* qa = b.quantize(a, 0, r.fwdElem, r.block, r.mode, offs);
+  ir::Value* qg = b.quantize(g, 0, r.gradElem, r.block, r.mode, offs);
+  b.ret({b.groupedMM(qa, qg, offs, ir::GemmKind::G2d2d, out, ir::OperandLayout::MK, ir::OperandLayout::MN)});
+  return std::move(nf.module);
+}
+
+ir::Module quantizeModule(DType x, int axis, ElemFormat elem, int block, ScaleMode mode, bool grouped) {
+  NewFunction nf("quantize");
+  ir::Builder b(*nf.f);
+  // Rows stay dynamic; the other dim is baked in (K along the last axis, N along M).
+  ir::Value* in = b.arg("x", tensor(x, {"M", axis == 1 ? "K" : "N"}));
+  ir::Value* offs = grouped ? b.arg("offs", tensor(DType::I32, {"E"})) : nullptr;
+  b.ret({b.quantize(in, axis, elem, block, mode, offs)});
+  return std::move(nf.module);
+}
+
+}  // namespace mxjit::runtime

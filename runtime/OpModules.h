@@ -1,0 +1,17 @@
+// The IR each API op compiles from: a function over symbolic dims (M, K, N, E) that the pipeline then
+// canonicalises, fuses and specialises. Written the way a user states the op (dgrad through a
+// transpose of the weights), so the passes, not the API, decide layouts and fusion.
+#pragma once
+#include "ir/Op.h"
+#include "mxjit/Recipe.h"
+
+namespace mxjit::runtime {
+
+ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const QuantRecipe& recipe, DType out);
+ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const QuantRecipe& recipe, DType out);
+ir::Module wgradModule(DType aType, DType gradType, const QuantRecipe& recipe, DType out);
+/// A 2-D quantize along axis 1 (rows of K) or axis 0 (along M, optionally restarting blocks at group
+/// starts: `grouped` adds an %offs argument). Higher ranks are viewed as 2-D by the API.
+ir::Module quantizeModule(DType x, int axis, ElemFormat elem, int block, ScaleMode mode, bool grouped);
+
+}  // namespace mxjit::runtime

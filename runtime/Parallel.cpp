@@ -1,0 +1,72 @@
+#include "Parallel.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace mxjit::runtime {
+namespace {
+
+struct Range {
+  int64_t begin, end;
+};
+
+std::vector<Range> groupRows(std::span<const int32_t> offs, int64_t m) {
+  if (offs.empty()) return {{0, m}};  // ungrouped: one group of every row
+  std::vector<Range> groups;
+  int64_t begin = 0;
+  for (int32_t end : offs) groups.push_back({begin, end}), begin = end;
+  return groups;
+}
+
+}  // namespace
+
+std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::Stage& stage, std::span<const int32_t> offs,
+                                     int64_t m) {
+  const std::vector<Range> groups = groupRows(offs, m);
+  std::vector<abi::WorkItem> items;
+  int64_t scaleRow = 0;  // grouped quantize: first scale row of each group
+  for (int64_t g = 0; g < static_cast<int64_t>(groups.size()); ++g) {
+    const Range r = groups[g];
+    switch (stage.grid) {
+    case plan::ItemGrid::GroupPanels:
+    case plan::ItemGrid::GroupColumnTiles:
+      for (int64_t t = 0; t < stage.tiles; ++t) items.push_back({g, r.begin, r.end, t, scaleRow});
+      break;
+    case plan::ItemGrid::GroupRowTiles:
+      for (int64_t row = r.begin; row < r.end; row += plan.rowsPerItem)
+        items.push_back({g, row, std::min<int64_t>(row + plan.rowsPerItem, r.end), 0, 0});
+      break;
+    case plan::ItemGrid::RowTiles: break;
+    }
+    scaleRow += (r.end - r.begin + plan.a.block - 1) / plan.a.block;
+  }
+  if (stage.grid == plan::ItemGrid::RowTiles)
+    for (int64_t row = 0; row < m; row += plan.rowsPerItem) items.push_back({0, row, std::min<int64_t>(row + plan.rowsPerItem, m), 0, 0});
+  return items;
+}
+
+void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads) {
+  const plan::KernelPlan& plan = kernel.plan;
+  // Panels are fully written by the packing stages before any read that matters, so no zeroing.
+  std::unique_ptr<float[]> packedA(new float[std::max<int64_t>(plan.packedAFloats(args.m), 1)]);
+  std::unique_ptr<float[]> packedB(new float[std::max<int64_t>(plan.packedBFloats(args.m), 1)]);
+  args.packedA = packedA.get();
+  args.packedB = packedB.get();
+  const int64_t scratchFloats = std::max<int64_t>(plan.threadScratchFloats(), 1);
+  if (threads <= 0) threads = omp_get_max_threads();
+  for (size_t s = 0; s < plan.stages.size(); ++s) {
+    const std::vector<abi::WorkItem> items = workItems(plan, plan.stages[s], offs, args.m);
+    const abi::KernelFn entry = kernel.entries[s];
+    const int64_t count = static_cast<int64_t>(items.size());
+#pragma omp parallel num_threads(threads) if (count > 1)
+    {
+      std::unique_ptr<float[]> scratch(new float[scratchFloats]);
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t i = 0; i < count; ++i) entry(&args, &items[i], scratch.get());
+    }
+  }
+}
+
+}  // namespace mxjit::runtime

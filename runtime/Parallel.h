@@ -1,0 +1,18 @@
+// Running a compiled kernel: each plan stage's work items (from the plan and, for grouped stages, the
+// runtime offs) are spread over OpenMP threads, stage after stage.
+#pragma once
+#include "Kernel.h"
+
+#include <span>
+
+namespace mxjit::runtime {
+
+/// The work items of one stage for `m` rows split by `offs` (empty for ungrouped kernels).
+std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::Stage& stage, std::span<const int32_t> offs,
+                                     int64_t m);
+
+/// Runs every stage of `kernel`; `args` must hold the operands, offs, outputs and m. Allocates the
+/// packed panels and per-thread scratch the plan asks for. threads <= 0: OpenMP's default.
+void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads);
+
+}  // namespace mxjit::runtime

@@ -1,0 +1,145 @@
+#include "CodeGen.h"
+#include "RuntimeImpl.h"
+#include "ir/Printer.h"
+#include "passes/PassManager.h"
+#include "plan/LowerToPlan.h"
+#include "support/Env.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace mxjit {
+namespace {
+
+bool envFlag(std::string_view name) {
+  const auto v = envValue(name);
+  return v && *v != "0";
+}
+
+int envInt(std::string_view name, int fallback) {
+  const auto v = envValue(name);
+  return v ? std::atoi(v->c_str()) : fallback;
+}
+
+void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+}  // namespace
+
+RuntimeOptions RuntimeOptions::fromEnvironment() {
+  RuntimeOptions o;
+  o.target = envValue("MXJIT_TARGET").value_or(o.target);
+  o.cacheDir = envValue("MXJIT_CACHE_DIR").value_or("");
+  o.dumpDir = envValue("MXJIT_DUMP_DIR").value_or("");
+  o.printAfterAll = envFlag("MXJIT_PRINT_AFTER_ALL");
+  o.timePasses = envFlag("MXJIT_TIME_PASSES");
+  o.debug = envInt("MXJIT_DEBUG", 0);
+  o.threads = envInt("MXJIT_THREADS", 0);
+  return o;
+}
+
+Runtime::Impl::Impl(RuntimeOptions o) : options(std::move(o)), target(codegen::hostTarget(codegen::parseTargetCap(options.target))) {
+  if (!options.cacheDir.empty()) disk.emplace(options.cacheDir);
+  if (!options.dumpDir.empty()) std::filesystem::create_directories(options.dumpDir);
+}
+
+runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
+                                                         const std::map<std::string, int64_t>& bindings) {
+  spec.avx512 = target.avx512;
+  spec.featuresHash = runtime::fnv1a(target.features.data(), target.features.size());
+  bool compiledHere = false;
+  auto kernel = cache.getOrCompile(spec, [&] { return compile(spec, build, bindings); }, &compiledHere);
+  if (!compiledHere) {
+    hits.fetch_add(1, std::memory_order_relaxed);
+    if (options.debug >= 2) fmt::print(stderr, "mxjit,hit,{},0\n", kernel->plan.stem);
+  }
+  return kernel;
+}
+
+runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
+                                                       const std::map<std::string, int64_t>& bindings) {
+  const auto start = std::chrono::steady_clock::now();
+  ir::Module module = build();
+  const bool dumping = !options.dumpDir.empty();
+  std::vector<std::pair<std::string, std::string>> irDumps = {{"input", ir::print(module)}};
+
+  passes::PassManagerOptions pmOptions;
+  pmOptions.printAfterAll = options.printAfterAll || dumping;
+  pmOptions.timePasses = options.timePasses;
+  pmOptions.onPrint = [&](int, const std::string& pass, bool changed, const std::string& text) {
+    if (options.printAfterAll) fmt::print(stderr, "// ----- IR after {}{} -----\n{}", pass, changed ? "" : " (unchanged)", text);
+    if (dumping) irDumps.emplace_back(pass, text);
+  };
+  passes::PassManager pm(pmOptions);
+  pm.addPipeline();
+  passes::PassOptions passOptions;
+  passOptions.dimBindings = bindings;
+  pm.run(module, passOptions);
+  plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512));
+  // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
+  plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);
+
+  std::optional<std::string> object = disk ? disk->load(plan.stem, spec) : std::nullopt;
+  std::vector<std::string> entryNames;
+  for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage));
+  const bool fromDisk = object.has_value();
+  if (fromDisk) {
+    diskHits.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping});
+    object = std::move(compiled.object);
+    compiles.fetch_add(1, std::memory_order_relaxed);
+    if (disk) disk->store(plan.stem, spec, *object);
+    if (dumping) {
+      const std::string stem = options.dumpDir + "/" + plan.stem;
+      writeFile(stem + ".ll", compiled.llvmIr);
+      writeFile(stem + ".opt.ll", compiled.optimizedIr);
+      writeFile(stem + ".s", compiled.assembly);
+    }
+  }
+  if (dumping) {
+    const std::string stem = options.dumpDir + "/" + plan.stem;
+    for (size_t i = 0; i < irDumps.size(); ++i) writeFile(fmt::format("{}.{:02}-{}.mxir", stem, i, irDumps[i].first), irDumps[i].second);
+    writeFile(stem + ".plan.txt", plan.toString());
+  }
+
+  auto kernel = std::make_shared<runtime::Kernel>();
+  std::vector<void*> addresses;
+  kernel->code = jit.add(plan.stem, *object, entryNames, addresses);
+  for (void* a : addresses) kernel->entries.push_back(reinterpret_cast<abi::KernelFn>(a));
+  kernel->plan = std::move(plan);
+
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  compileMicros.fetch_add(micros, std::memory_order_relaxed);
+  if (options.debug >= 1)
+    fmt::print(stderr, "mxjit,{},{},{:.2f}\n", fromDisk ? "disk-hit" : "compile", kernel->plan.stem, micros / 1000.0);
+  return kernel;
+}
+
+Runtime::Runtime(RuntimeOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Runtime::~Runtime() = default;
+
+Runtime& Runtime::global() {
+  static Runtime runtime;
+  return runtime;
+}
+
+RuntimeStats Runtime::stats() const {
+  RuntimeStats s;
+  s.compiles = impl_->compiles.load();
+  s.diskHits = impl_->diskHits.load();
+  s.hits = impl_->hits.load();
+  s.compileMs = impl_->compileMicros.load() / 1000.0;
+  s.kernels = impl_->cache.size();
+  return s;
+}
+
+const RuntimeOptions& Runtime::options() const { return impl_->options; }
+std::string Runtime::targetName() const { return impl_->target.name(); }
+
+}  // namespace mxjit

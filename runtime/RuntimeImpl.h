@@ -1,0 +1,39 @@
+// What a Runtime holds: the target, the JIT, the kernel caches and the counters; and the miss path
+// (IR -> passes -> plan -> codegen or disk -> JIT) that the ops call through kernelFor.
+#pragma once
+#include "JitEngine.h"
+#include "KernelCache.h"
+#include "ObjectDiskCache.h"
+#include "Target.h"
+#include "ir/Op.h"
+#include "mxjit/Runtime.h"
+#include "passes/Passes.h"
+
+#include <atomic>
+#include <functional>
+#include <optional>
+
+namespace mxjit {
+
+struct Runtime::Impl {
+  explicit Impl(RuntimeOptions o);
+
+  /// The kernel for `spec`; on a miss, builds it from the module `build` returns, with `bindings`
+  /// naming the static dims (K, N, E) for specialize.
+  runtime::KernelCache::KernelPtr kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
+                                            const std::map<std::string, int64_t>& bindings);
+
+  RuntimeOptions options;
+  codegen::Target target;
+  runtime::JitEngine jit;
+  runtime::KernelCache cache;
+  std::optional<runtime::ObjectDiskCache> disk;
+  std::atomic<uint64_t> compiles{0}, diskHits{0}, hits{0};
+  std::atomic<int64_t> compileMicros{0};
+
+private:
+  runtime::KernelCache::KernelPtr compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
+                                          const std::map<std::string, int64_t>& bindings);
+};
+
+}  // namespace mxjit

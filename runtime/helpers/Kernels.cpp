@@ -1,0 +1,156 @@
+// Kernel helpers, written once in C++ and compiled by clang-19 to bitcode that codegen links into every
+// JIT module. Each takes the problem's sizes and recipe as arguments; codegen calls them from a kernel
+// entry with constants, and after inlining LLVM specialises the loops (K, N, G, recipe baked in) for
+// the host's vector ISA. Nothing here allocates, throws or calls libc beyond memcpy/memset.
+#include "Microkernel.h"
+#include "OperandLoad.h"
+
+#define MXJIT_HELPER extern "C" __attribute__((always_inline))
+
+using namespace mxjit;
+using namespace mxjit::helpers;
+
+namespace {
+
+inline void storeOut(void* out, int64_t index, float v, int32_t outBf16) {
+  if (outBf16) static_cast<uint16_t*>(out)[index] = formats::floatToBf16(v);
+  else static_cast<float*>(out)[index] = v;
+}
+
+inline int64_t groupBegin(const abi::KernelArgs* args, int64_t g) { return g == 0 ? 0 : args->offs[g - 1]; }
+
+// 2d3d: one row tile of the grouped operand against every column panel of its group's packed B.
+template <int MR, int NR, int VW>
+inline void gemm2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, float* panel, int64_t K, int64_t N,
+                     int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, int32_t outBf16) {
+  const int64_t rows = item->end - item->begin, kBlocks = K / block, panels = (N + NR - 1) / NR;
+  // Pack the rows once (quantize on load), padded with zero rows up to a multiple of MR.
+  for (int64_t r = 0; r < (rows + MR - 1) / MR * MR; ++r) {
+    float* dst = panel + r * K;
+    if (r >= rows) {
+      memset(dst, 0, sizeof(float) * K);
+      continue;
+    }
+    const int64_t row = item->begin + r;
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      const uint8_t scale = args->aScales ? args->aScales[row * kBlocks + kb] : 0;
+      loadBlock(args->a, row * K + kb * block, 1, block, loadA, ElemFormat(elemA), ScaleMode(modeA), scale,
+                dst + kb * block);
+    }
+  }
+  const float* packedB = args->packedB + item->group * panels * K * NR;
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t r0 = 0; r0 < rows; r0 += MR) {
+      const int64_t row0 = item->begin + r0, col0 = p * NR;
+      microTile<MR, NR, VW>(panel + r0 * K, K, 1, packedB + p * K * NR, NR, K, rows - r0, N - col0,
+                            [&](int64_t i, int64_t j, float v) { storeOut(args->out, (row0 + i) * N + col0 + j, v, outBf16); });
+    }
+}
+
+// 2d2d: an MR-row slice of K for one group, over every NR-column panel of N; contraction over the
+// group's tokens in the token-major packed operands.
+template <int MR, int NR, int VW>
+inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N, int32_t outBf16) {
+  const int64_t g = item->group, begin = groupBegin(args, g), tokens = args->offs[g] - begin;
+  const int64_t k0 = item->tile * MR;
+  for (int64_t col0 = 0; col0 < N; col0 += NR)
+    microTile<MR, NR, VW>(args->packedA + begin * K + k0, 1, K, args->packedB + begin * N + col0, N, tokens, K - k0,
+                          N - col0, [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + k0 + i) * N + col0 + j, v, outBf16); });
+}
+
+}  // namespace
+
+/// 2d3d B packing: for group item->group and column panel item->tile, writes the panel of NR columns as
+/// packedB[((g * panels + tile) * K + k) * NR + jj], the contraction (K) quantized in blocks.
+MXJIT_HELPER void mxjit_pack_b_2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N,
+                                    int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
+  const int64_t g = item->group, panels = (N + NR - 1) / NR, kBlocks = K / block;
+  float* dst = args->packedB + (g * panels + item->tile) * K * NR;
+  float v[1024];
+  for (int64_t jj = 0; jj < NR; ++jj) {
+    const int64_t j = item->tile * NR + jj;
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      if (j >= N) {
+        for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = 0.0f;
+        continue;
+      }
+      // element (g, k, j): [E,N,K] is contiguous along k, [E,K,N] strided by N
+      const int64_t first = enk ? (g * N + j) * K + kb * block : (g * K + kb * block) * N + j;
+      const int64_t stride = enk ? 1 : N;
+      const uint8_t scale = args->bScales ? args->bScales[enk ? (g * N + j) * kBlocks + kb : (g * kBlocks + kb) * N + j] : 0;
+      loadBlock(args->b, first, stride, block, load, ElemFormat(elem), ScaleMode(mode), scale, v);
+      for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = v[i];
+    }
+  }
+}
+
+MXJIT_HELPER void mxjit_gemm_2d3d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                       int64_t N, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, int32_t outBf16) {
+  gemm2d3d<8, 32, 16>(args, item, scratch, K, N, loadA, elemA, modeA, block, outBf16);
+}
+
+MXJIT_HELPER void mxjit_gemm_2d3d_4x16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                       int64_t N, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, int32_t outBf16) {
+  gemm2d3d<4, 16, 8>(args, item, scratch, K, N, loadA, elemA, modeA, block, outBf16);
+}
+
+/// 2d2d operand packing: columns [tile*CB, tile*CB + CB) of operand `which` (0: a with `cols` = K,
+/// 1: b with `cols` = N) for group item->group, quantized along the tokens in blocks restarting at the
+/// group start, written token-major to packedA / packedB[m * cols + c]. `transposed`: stored [cols, M].
+MXJIT_HELPER void mxjit_pack_tokens(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
+                                    int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                    int32_t CB) {
+  const void* src = which ? args->b : args->a;
+  float* dst = which ? args->packedB : args->packedA;
+  const int64_t begin = item->begin, end = item->end, m = args->m;
+  float v[1024];
+  for (int64_t c = item->tile * CB; c < cols && c < (item->tile + 1) * CB; ++c)
+    for (int64_t first = begin; first < end; first += block) {
+      const int64_t n = end - first < block ? end - first : block;
+      loadBlock(src, transposed ? c * m + first : first * cols + c, transposed ? 1 : cols, n, load, ElemFormat(elem),
+                ScaleMode(mode), 0, v);
+      for (int64_t i = 0; i < n; ++i) dst[(first + i) * cols + c] = v[i];
+    }
+}
+
+MXJIT_HELPER void mxjit_gemm_2d2d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,
+                                       int64_t N, int32_t outBf16) {
+  gemm2d2d<8, 32, 16>(args, item, K, N, outBf16);
+}
+
+MXJIT_HELPER void mxjit_gemm_2d2d_4x16(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,
+                                       int64_t N, int32_t outBf16) {
+  gemm2d2d<4, 16, 8>(args, item, K, N, outBf16);
+}
+
+/// Quantize along the last axis: rows [begin, end) of a (rows, K) tensor into codes (out) and plain
+/// scales (outScales, (rows, K/block)).
+MXJIT_HELPER void mxjit_quantize_rows(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t inF32,
+                                      int32_t elem, int32_t mode, int32_t block) {
+  const int64_t kBlocks = K / block;
+  float v[1024];
+  uint8_t* codes = static_cast<uint8_t*>(args->out);
+  for (int64_t r = item->begin; r < item->end; ++r)
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      const int64_t first = r * K + kb * block;
+      for (int64_t i = 0; i < block; ++i) v[i] = loadValue(args->a, first + i, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
+      args->outScales[r * kBlocks + kb] =
+          formats::quantizeBlock(v, 1, block, ElemFormat(elem), ScaleMode(mode), codes + first);
+    }
+}
+
+/// Quantize along M (axis 0) of an (M, C) tensor: rows [begin, end) of one group (or all rows), columns
+/// of tile item->tile (CB wide), blocks restarting at `begin`; scale rows start at item->aux.
+MXJIT_HELPER void mxjit_quantize_cols(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t C, int32_t inF32,
+                                      int32_t elem, int32_t mode, int32_t block, int32_t CB) {
+  float v[1024];
+  uint8_t q[1024];
+  uint8_t* codes = static_cast<uint8_t*>(args->out);
+  for (int64_t c = item->tile * CB; c < C && c < (item->tile + 1) * CB; ++c)
+    for (int64_t first = item->begin, sr = item->aux; first < item->end; first += block, ++sr) {
+      const int64_t n = item->end - first < block ? item->end - first : block;
+      for (int64_t i = 0; i < n; ++i) v[i] = loadValue(args->a, (first + i) * C + c, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
+      args->outScales[sr * C + c] = formats::quantizeBlock(v, 1, n, ElemFormat(elem), ScaleMode(mode), q);
+      for (int64_t i = 0; i < n; ++i) codes[(first + i) * C + c] = q[i];
+    }
+}
