@@ -16,7 +16,7 @@ struct PassOptions {
   std::set<std::string> dynamicDims = {"M"};    // specialize: dims that stay runtime values
 };
 
-bool verify(ir::Module& m, const PassOptions& o);               // verify.cpp: throws on ill-formed IR
+bool verify(ir::Module& m, const PassOptions& o);               // Verify.cpp: throws on ill-formed IR
 bool canonicalizeLayouts(ir::Module& m, const PassOptions& o);  // CanonicalizeLayouts.cpp
 bool foldRelayouts(ir::Module& m, const PassOptions& o);        // FoldRelayouts.cpp
 bool fuseQuantize(ir::Module& m, const PassOptions& o);         // FuseQuantize.cpp

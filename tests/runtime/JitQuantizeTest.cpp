@@ -1,0 +1,91 @@
+// The JIT quantize kernels against the scalar ground truth: along the last axis (any rank), along M,
+// and along M restarting at group starts (the wgrad rule), bit for bit.
+#include "JitTestUtil.h"
+#include "common/ErrorOf.h"
+#include "formats/BlockQuantize.h"
+#include "formats/Quantize.h"
+#include "mxjit/Ops.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace mxjit;
+using namespace mxjit::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+class JitQuantize : public ::testing::TestWithParam<std::tuple<int, int, int>> {};  // elem, mode, f32 input
+
+TEST_P(JitQuantize, LastAxisMatchesScalar) {
+  const auto [elemIndex, modeIndex, f32] = GetParam();
+  const ElemFormat elem = ElemFormat(elemIndex);
+  const ScaleMode mode = ScaleMode(modeIndex);
+  std::mt19937 rng(3);
+  HostTensor x = randomBf16({3, 5, 64}, rng);
+  if (f32) {
+    HostTensor xf(DType::F32, x.shape());
+    for (int64_t i = 0; i < x.numel(); ++i) xf.data<float>()[i] = formats::bf16ToFloat(x.data<uint16_t>()[i]) * 1.0001f;
+    x = std::move(xf);
+  }
+  const formats::MXTensor want = formats::quantize(x.view(), -1, elem, 32, mode);
+  HostTensor q(want.qdata.dtype(), x.shape()), s(DType::E8M0, want.scales.shape());
+  quantize(x.view(), -1, elem, 32, mode, q.view(), s.view());
+  EXPECT_EQ(differingElements(q, want.qdata), 0);
+  EXPECT_EQ(differingElements(s, want.scales), 0);
+}
+
+TEST_P(JitQuantize, AlongMMatchesScalar) {
+  const auto [elemIndex, modeIndex, f32] = GetParam();
+  (void)f32;
+  const ElemFormat elem = ElemFormat(elemIndex);
+  const ScaleMode mode = ScaleMode(modeIndex);
+  std::mt19937 rng(4);
+  const HostTensor x = randomBf16({96, 40}, rng);
+  const formats::MXTensor want = formats::quantize(x.view(), 0, elem, 32, mode);
+  HostTensor q(want.qdata.dtype(), x.shape()), s(DType::E8M0, want.scales.shape());
+  quantize(x.view(), 0, elem, 32, mode, q.view(), s.view());
+  EXPECT_EQ(differingElements(q, want.qdata), 0);
+  EXPECT_EQ(differingElements(s, want.scales), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Recipes, JitQuantize, ::testing::Combine(::testing::Values(0, 1), ::testing::Values(0, 1, 2, 3), ::testing::Values(0, 1)));
+
+TEST(JitQuantizeGrouped, BlocksRestartAtEveryGroup) {
+  std::mt19937 rng(5);
+  const std::vector<int32_t> sizes = {5, 0, 40, 33};
+  const HostTensor offs = offsTensor(sizes);
+  const TensorView offsView = offs.view();
+  const HostTensor x = randomBf16({78, 24}, rng);
+  const int64_t scaleRows = 1 + 0 + 2 + 2;
+  HostTensor q(DType::E4M3, x.shape()), s(DType::E8M0, {scaleRows, 24});
+  quantize(x.view(), 0, ElemFormat::E4M3, 32, ScaleMode::Floor, q.view(), s.view(), &offsView);
+  // Each group quantized on its own, zero-padded to whole blocks, is the oracle.
+  int64_t begin = 0, scaleRow = 0;
+  for (int32_t size : sizes) {
+    const int64_t padded = (size + 31) / 32 * 32;
+    HostTensor part(DType::BF16, {padded, 24});
+    std::copy_n(x.data<uint16_t>() + begin * 24, size * 24, part.data<uint16_t>());
+    if (padded) {
+      const formats::MXTensor want = formats::quantize(part.view(), 0, ElemFormat::E4M3, 32, ScaleMode::Floor);
+      for (int64_t i = 0; i < size * 24; ++i) ASSERT_EQ(q.bytes()[begin * 24 + i], want.qdata.bytes()[i]) << "group at " << begin;
+      for (int64_t i = 0; i < want.scales.numel(); ++i) ASSERT_EQ(s.bytes()[scaleRow * 24 + i], want.scales.bytes()[i]);
+    }
+    begin += size, scaleRow += padded / 32;
+  }
+}
+
+TEST(JitQuantizeErrors, NamesTheProblem) {
+  HostTensor x(DType::BF16, {4, 48}), q(DType::E4M3, {4, 48}), s(DType::E8M0, {4, 1});
+  EXPECT_THAT(test::errorOf([&] { quantize(x.view(), -1, ElemFormat::E4M3, 32, ScaleMode::Floor, q.view(), s.view()); }),
+              HasSubstr("dim 1 (size 48) is not a multiple of the block size 32"));
+  HostTensor x3(DType::BF16, {4, 32, 32}), q3(DType::E4M3, {4, 32, 32}), s3(DType::E8M0, {4, 1, 32});
+  EXPECT_THAT(test::errorOf([&] { quantize(x3.view(), 1, ElemFormat::E4M3, 32, ScaleMode::Floor, q3.view(), s3.view()); }),
+              HasSubstr("quantize along axis 1 of a rank-3 tensor"));
+  HostTensor x2(DType::BF16, {4, 64}), wrongScales(DType::E8M0, {4, 3});
+  HostTensor q2(DType::E4M3, {4, 64});
+  EXPECT_THAT(test::errorOf([&] { quantize(x2.view(), -1, ElemFormat::E4M3, 32, ScaleMode::Floor, q2.view(), wrongScales.view()); }),
+              HasSubstr("scales has shape [4, 3]; expected [4, 2]"));
+}
+
+}  // namespace

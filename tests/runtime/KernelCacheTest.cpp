@@ -1,0 +1,117 @@
+// Cache behaviour: a second call compiles nothing, concurrent first calls compile once, different
+// shapes are different kernels, the on-disk cache serves a fresh runtime and survives damaged files,
+// and the portable target gives the same bits as AVX-512.
+#include "JitTestUtil.h"
+#include "mxjit/Ops.h"
+#include "reference/GroupedMM.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+using namespace mxjit;
+using namespace mxjit::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+RuntimeOptions quiet(std::string target = "auto", std::string cacheDir = "") {
+  RuntimeOptions o;
+  o.target = std::move(target);
+  o.cacheDir = std::move(cacheDir);
+  return o;
+}
+
+struct Forward {
+  GemmProblem p = makeProblem({20, 0, 13}, 0, 64, 32, true, 1);
+  HostTensor out{DType::BF16, {p.m, p.n}};
+  void run(Runtime& rt) { grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), QuantRecipe{}, out.view(), rt); }
+};
+
+TEST(KernelCache, SecondCallCompilesNothing) {
+  Runtime rt(quiet());
+  Forward f;
+  f.run(rt);
+  EXPECT_EQ(rt.stats().compiles, 1u);
+  EXPECT_EQ(rt.stats().hits, 0u);
+  f.run(rt);
+  EXPECT_EQ(rt.stats().compiles, 1u);
+  EXPECT_EQ(rt.stats().hits, 1u);
+  // M_total and offs are runtime values: other routing of the same shapes reuses the kernel.
+  GemmProblem other = makeProblem({1, 50, 7}, 3, 64, 32, true, 2);
+  HostTensor out(DType::BF16, {other.m, other.n});
+  grouped_mm(other.a.view(), other.w.view(), WeightLayout::ENK, other.offs.view(), QuantRecipe{}, out.view(), rt);
+  EXPECT_EQ(rt.stats().compiles, 1u);
+  // A different N is a different kernel.
+  GemmProblem wider = makeProblem({4, 4, 4}, 0, 64, 64, true, 3);
+  HostTensor out2(DType::BF16, {wider.m, wider.n});
+  grouped_mm(wider.a.view(), wider.w.view(), WeightLayout::ENK, wider.offs.view(), QuantRecipe{}, out2.view(), rt);
+  EXPECT_EQ(rt.stats().compiles, 2u);
+  EXPECT_EQ(rt.stats().kernels, 2u);
+}
+
+TEST(KernelCache, EightConcurrentFirstCallsCompileOnce) {
+  Runtime rt(quiet());
+  std::vector<Forward> calls(8);
+  std::vector<std::thread> threads;
+  for (Forward& f : calls) threads.emplace_back([&] { f.run(rt); });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(rt.stats().compiles, 1u);
+  EXPECT_EQ(rt.stats().hits, 7u);
+  for (Forward& f : calls) EXPECT_EQ(differingElements(f.out, calls[0].out), 0);
+}
+
+TEST(KernelCache, PortableTargetGivesTheSameBits) {
+  Runtime avx(quiet("auto")), portable(quiet("portable"));
+  EXPECT_EQ(portable.targetName(), "portable");
+  Forward a, b;
+  a.run(avx);
+  b.run(portable);
+  EXPECT_EQ(differingElements(a.out, b.out), 0);
+  HostTensor want(DType::BF16, {a.p.m, a.p.n});
+  reference::groupedMMForward(a.p.a.view(), a.p.w.view(), WeightLayout::ENK, a.p.offs.view(), QuantRecipe{}, want.view());
+  EXPECT_EQ(differingElements(b.out, want), 0);
+}
+
+TEST(KernelCache, DiskCacheServesAFreshRuntimeAndSurvivesDamage) {
+  const fs::path dir = fs::temp_directory_path() / ("mxjit_disk_cache_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  Forward first;
+  {
+    Runtime rt(quiet("auto", dir.string()));
+    first.run(rt);
+    EXPECT_EQ(rt.stats().compiles, 1u);
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  {
+    Runtime rt(quiet("auto", dir.string()));
+    Forward again;
+    again.run(rt);
+    EXPECT_EQ(rt.stats().compiles, 0u);
+    EXPECT_EQ(rt.stats().diskHits, 1u);
+    EXPECT_EQ(differingElements(again.out, first.out), 0);
+  }
+  // Truncate, then corrupt one byte of the object: both are detected and recompiled.
+  for (int damage = 0; damage < 2; ++damage) {
+    const auto size = fs::file_size(files[0]);
+    if (damage == 0) fs::resize_file(files[0], size / 2);
+    else {
+      std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(size - 10));
+      f.put('\x5A');
+    }
+    Runtime rt(quiet("auto", dir.string()));
+    Forward again;
+    again.run(rt);
+    EXPECT_EQ(rt.stats().diskHits, 0u) << "damage " << damage;
+    EXPECT_EQ(rt.stats().compiles, 1u) << "damage " << damage;
+    EXPECT_EQ(differingElements(again.out, first.out), 0);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
