@@ -4,6 +4,7 @@
 #include "ir/Printer.h"
 
 #include "Programs.h"
+#include "mxjit/Error.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -8,8 +8,7 @@ namespace mxjit::cli {
 
 Engine parseEngine(const std::string& name) {
   if (name == "reference") return Engine::Reference;
-  if (name == "jit")
-    throw Error(ErrorKind::Unsupported, "--engine jit is not available in this build yet; use --engine reference");
+  if (name == "jit") return Engine::Jit;
   throw Error(ErrorKind::Parse, fmt::format("unknown --engine '{}' (expected reference or jit)", name));
 }
 

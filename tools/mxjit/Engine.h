@@ -1,4 +1,4 @@
-// Which engine runs a CLI command: the scalar reference or (once the compiler core lands) the JIT.
+// Which engine runs a CLI command: the JIT (default) or the scalar reference.
 #pragma once
 #include <string>
 
@@ -6,8 +6,7 @@ namespace mxjit::cli {
 
 enum class Engine { Reference, Jit };
 
-/// Parses --engine; throws Error(Parse) for unknown names and Error(Unsupported) for an engine this
-/// build cannot run yet.
+/// Parses --engine; throws Error(Parse) for unknown names.
 Engine parseEngine(const std::string& name);
 
 }  // namespace mxjit::cli

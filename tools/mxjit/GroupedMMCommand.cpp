@@ -4,6 +4,7 @@
 #include "Engine.h"
 #include "TensorFiles.h"
 #include "mxjit/Error.h"
+#include "mxjit/Ops.h"
 #include "reference/GroupedMM.h"
 
 #include <fmt/format.h>
@@ -22,7 +23,7 @@ DType parseOutDType(const std::string& s) {
 int runGroupedMM(std::span<char* const> argv) {
   const Args args(argv, {"a", "b", "b-layout", "offs", "elem", "grad-elem", "mode", "block", "out", "out-dtype",
                          "grad-out", "grad-a", "grad-b", "engine"});
-  parseEngine(args.valueOr("engine", "reference"));  // only the reference runs in this build
+  const Engine engine = parseEngine(args.valueOr("engine", "jit"));
   const WeightLayout layout = parseWeightLayout(args.required("b-layout"));
   QuantRecipe recipe;
   recipe.fwdElem = parseElemFormat(args.required("elem"));
@@ -49,12 +50,17 @@ int runGroupedMM(std::span<char* const> argv) {
   const int64_t n = layout == WeightLayout::ENK ? w.shape()[1] : w.shape()[2];
 
   HostTensor out(outDType, {m, n});
-  reference::groupedMMForward(a.view(), w.view(), layout, offs.view(), recipe, out.view());
+  if (engine == Engine::Jit) grouped_mm(a.view(), w.view(), layout, offs.view(), recipe, out.view());
+  else reference::groupedMMForward(a.view(), w.view(), layout, offs.view(), recipe, out.view());
   if (backward) {
     const HostTensor gradOut = readOperand("grad-out", args.required("grad-out"), {DType::BF16, DType::F32});
     HostTensor gradA(outDType, {m, k}), gradB(outDType, {experts, k, n});
-    reference::groupedMMDgrad(gradOut.view(), w.view(), layout, offs.view(), recipe, gradA.view());
-    reference::groupedMMWgrad(a.view(), gradOut.view(), offs.view(), recipe, gradB.view());
+    if (engine == Engine::Jit) {
+      grouped_mm_backward(a.view(), w.view(), layout, offs.view(), gradOut.view(), recipe, gradA.view(), gradB.view());
+    } else {
+      reference::groupedMMDgrad(gradOut.view(), w.view(), layout, offs.view(), recipe, gradA.view());
+      reference::groupedMMWgrad(a.view(), gradOut.view(), offs.view(), recipe, gradB.view());
+    }
     writeOperand(args.required("grad-a"), gradA.view());
     writeOperand(args.required("grad-b"), gradB.view());
   }
