@@ -31,7 +31,9 @@ Value* Builder::quantize(Value* x, int64_t axis, ElemFormat elem, int32_t block,
   std::vector<Value*> operands{x};
   if (groupOffs) operands.push_back(groupOffs);
   return insert(makeOp(OpKind::Quantize, std::move(operands),
-                       {{"axis", axis}, {"elem", word(elemFormatName(elem))}, {"block", int64_t{block}},
+                       {{"axis", axis},
+                        {"elem", word(elemFormatName(elem))},
+                        {"block", int64_t{block}},
                         {"mode", word(scaleModeName(mode))}}));
 }
 

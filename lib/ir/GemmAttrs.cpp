@@ -58,11 +58,15 @@ std::optional<FusedQuant> parseFusedQuant(std::string_view s) {
   const size_t dot1 = s.find('.');
   const size_t dot2 = dot1 == std::string_view::npos ? dot1 : s.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos) return std::nullopt;
-  const std::string_view elem = s.substr(0, dot1), block = s.substr(dot1 + 1, dot2 - dot1 - 1), mode = s.substr(dot2 + 1);
+  const std::string_view elem = s.substr(0, dot1), block = s.substr(dot1 + 1, dot2 - dot1 - 1),
+                         mode = s.substr(dot2 + 1);
   FusedQuant q;
-  if (elem == "e4m3") q.elem = ElemFormat::E4M3;
-  else if (elem == "e5m2") q.elem = ElemFormat::E5M2;
-  else return std::nullopt;
+  if (elem == "e4m3")
+    q.elem = ElemFormat::E4M3;
+  else if (elem == "e5m2")
+    q.elem = ElemFormat::E5M2;
+  else
+    return std::nullopt;
   if (block.size() < 2 || block[0] != 'b') return std::nullopt;
   const auto [end, ec] = std::from_chars(block.data() + 1, block.data() + block.size(), q.block);
   if (ec != std::errc() || end != block.data() + block.size()) return std::nullopt;

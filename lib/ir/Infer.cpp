@@ -10,7 +10,9 @@ namespace mxjit::ir {
 
 namespace {
 
-bool sameDim(const Dim& a, const Dim& b) { return a.isStatic() == b.isStatic() && (a.isStatic() ? a.size == b.size : a.symbol == b.symbol); }
+bool sameDim(const Dim& a, const Dim& b) {
+  return a.isStatic() == b.isStatic() && (a.isStatic() ? a.size == b.size : a.symbol == b.symbol);
+}
 
 bool isPowerOfTwoBlock(int64_t b) { return b >= 2 && b <= 1024 && (b & (b - 1)) == 0; }
 
@@ -35,7 +37,10 @@ public:
 
   void checkOperands(size_t min, size_t max, std::string_view shape) const {
     const size_t n = op_.operands.size();
-    if (n < min || n > max) fail(fmt::format("expects {} operand{} ({}), got {}", min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max), max == 1 ? "" : "s", shape, n));
+    if (n < min || n > max)
+      fail(fmt::format("expects {} operand{} ({}), got {}",
+                       min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max), max == 1 ? "" : "s",
+                       shape, n));
     for (size_t i = 0; i < n; ++i) {
       if (!op_.operands[i]) fail(fmt::format("operand #{} is null", i));
       // A malformed operand type (block 0, axis past the rank) would poison every rule below.
@@ -162,7 +167,8 @@ TensorType inferSwizzleScales(const OpRules& r) {
   r.checkMX(0);
   const auto layout = parseScaleLayout(r.word("scales"));
   if (!layout)
-    r.attrFail("scales", fmt::format("unknown scale layout '{}' (expected plain, blocked128x4 or packed_i32)", r.word("scales")));
+    r.attrFail("scales",
+               fmt::format("unknown scale layout '{}' (expected plain, blocked128x4 or packed_i32)", r.word("scales")));
   TensorType out = r.type(0);
   out.mx->scales = *layout;
   return out;
@@ -177,17 +183,23 @@ OperandLayout layoutAttr(const OpRules& r, std::string_view key) {
 std::optional<FusedQuant> fusedAttr(const Op& op, const OpRules& r, std::string_view key) {
   if (!op.find(key)) return std::nullopt;
   const auto q = parseFusedQuant(r.word(key));
-  if (!q) r.attrFail(key, fmt::format("'{}' is not a fused quantization (expected elem.bBLOCK.mode, e.g. e4m3.b32.rceil)", r.word(key)));
-  if (!isPowerOfTwoBlock(q->block)) r.attrFail(key, fmt::format("block {} is not a power of two in [2, 1024]", q->block));
+  if (!q)
+    r.attrFail(key, fmt::format("'{}' is not a fused quantization (expected elem.bBLOCK.mode, e.g. e4m3.b32.rceil)",
+                                r.word(key)));
+  if (!isPowerOfTwoBlock(q->block))
+    r.attrFail(key, fmt::format("block {} is not a power of two in [2, 1024]", q->block));
   return q;
 }
 
 void checkLayoutKinds(const OpRules& r, GemmKind kind, OperandLayout la, OperandLayout lb) {
   using L = OperandLayout;
   if (kind == GemmKind::G2d3d) {
-    if (la != L::MK) r.attrFail("a", fmt::format("layout {} is not supported for a of kind 2d3d (expected mk)", operandLayoutName(la)));
+    if (la != L::MK)
+      r.attrFail("a",
+                 fmt::format("layout {} is not supported for a of kind 2d3d (expected mk)", operandLayoutName(la)));
     if (lb != L::EKN && lb != L::ENK)
-      r.attrFail("b", fmt::format("layout {} is not a 3-D operand layout (expected ekn or enk)", operandLayoutName(lb)));
+      r.attrFail("b",
+                 fmt::format("layout {} is not a 3-D operand layout (expected ekn or enk)", operandLayoutName(lb)));
   } else {
     if (la != L::MK && la != L::KM)
       r.attrFail("a", fmt::format("layout {} is not a 2-D layout of a (expected mk or km)", operandLayoutName(la)));
@@ -207,7 +219,8 @@ void checkPrecision(const OpRules& r, size_t i, std::string_view key, const std:
   const TensorType& t = r.type(i);
   if (t.mx && fused) r.attrFail(key, fmt::format("operand #{} ({}) is already quantized", i, r.ref(i)));
   if (!t.mx && t.dtype != DType::BF16 && t.dtype != DType::F32)
-    r.operandFail(i, fmt::format("dtype {} is not a matmul input (expected bf16, f32 or an MX value)", dtypeName(t.dtype)));
+    r.operandFail(
+        i, fmt::format("dtype {} is not a matmul input (expected bf16, f32 or an MX value)", dtypeName(t.dtype)));
 }
 
 // Quantized operands are quantized along the contraction dim; a 2d3d contraction is whole blocks.
@@ -216,14 +229,16 @@ void checkContraction(const OpRules& r, size_t i, int64_t axis, std::string_view
   const TensorType& t = r.type(i);
   if (t.mx) {
     if (t.mx->axis != axis)
-      r.operandFail(i, fmt::format("quantized along axis {}, but its contraction dim {} is axis {}", t.mx->axis, dimName, axis));
+      r.operandFail(
+          i, fmt::format("quantized along axis {}, but its contraction dim {} is axis {}", t.mx->axis, dimName, axis));
     if (t.mx->scales != ScaleLayout::Plain)
       r.operandFail(i, fmt::format("{} scales: a matmul operand needs plain scales", scaleLayoutName(t.mx->scales)));
   }
   const int64_t block = t.mx ? t.mx->block : fused ? fused->block : 0;
   if (!needWholeBlocks || block == 0 || !dim.isStatic() || dim.size % block == 0) return;
   if (t.mx) r.operandFail(i, fmt::format("{}={} is not divisible by block {}", dimName, dim.size, block));
-  r.attrFail(fusedKey, fmt::format("{}={} of operand #{} ({}) is not divisible by block {}", dimName, dim.size, i, r.ref(i), block));
+  r.attrFail(fusedKey, fmt::format("{}={} of operand #{} ({}) is not divisible by block {}", dimName, dim.size, i,
+                                   r.ref(i), block));
 }
 
 // 2d2d quantizes along M with a fresh run of blocks per group: an operand made by mx.quantize must carry
@@ -234,7 +249,8 @@ void checkGroupRestarts(const Op& op, const OpRules& r, size_t i) {
   const Op& q = *v->def;
   if (q.operands.size() < 2)
     r.operandFail(i, fmt::format("quantized by mx.quantize without group offsets; 2d2d needs blocks restarting at "
-                                 "each group (mx.quantize ..., {})", r.ref(2)));
+                                 "each group (mx.quantize ..., {})",
+                                 r.ref(2)));
   if (q.operands[1] != op.operands[2])
     r.operandFail(i, fmt::format("quantized with group offsets %{}, not the matmul's {}",
                                  q.operands[1] ? q.operands[1]->name : "?", r.ref(2)));
@@ -264,9 +280,11 @@ TensorType inferGroupedMM(const Op& op, const OpRules& r) {
     const size_t bK = lb == OperandLayout::EKN ? 1 : 2;
     const Dim &M = a.dims[0], &K = a.dims[1], &E = b.dims[0], &N = b.dims[3 - bK];
     if (!sameDim(b.dims[bK], K))
-      r.operandFail(1, fmt::format("K={} does not match operand #0 ({}) K={}", dimString(b.dims[bK]), r.ref(0), dimString(K)));
+      r.operandFail(
+          1, fmt::format("K={} does not match operand #0 ({}) K={}", dimString(b.dims[bK]), r.ref(0), dimString(K)));
     if (!sameDim(offs.dims[0], E))
-      r.operandFail(2, fmt::format("E={} does not match operand #1 ({}) E={}", dimString(offs.dims[0]), r.ref(1), dimString(E)));
+      r.operandFail(
+          2, fmt::format("E={} does not match operand #1 ({}) E={}", dimString(offs.dims[0]), r.ref(1), dimString(E)));
     checkContraction(r, 0, 1, "K", K, "qa", qa, true);
     checkContraction(r, 1, static_cast<int64_t>(bK), "K", K, "qb", qb, true);
     return TensorType{out, {M, N}, std::nullopt};
@@ -274,7 +292,8 @@ TensorType inferGroupedMM(const Op& op, const OpRules& r) {
   const size_t aM = la == OperandLayout::MK ? 0 : 1, bM = lb == OperandLayout::MN ? 0 : 1;
   const Dim &M = a.dims[aM], &K = a.dims[1 - aM], &N = b.dims[1 - bM];
   if (!sameDim(b.dims[bM], M))
-    r.operandFail(1, fmt::format("M={} does not match operand #0 ({}) M={}", dimString(b.dims[bM]), r.ref(0), dimString(M)));
+    r.operandFail(
+        1, fmt::format("M={} does not match operand #0 ({}) M={}", dimString(b.dims[bM]), r.ref(0), dimString(M)));
   checkContraction(r, 0, static_cast<int64_t>(aM), "M", M, "qa", qa, false);
   checkContraction(r, 1, static_cast<int64_t>(bM), "M", M, "qb", qb, false);
   checkGroupRestarts(op, r, 0);

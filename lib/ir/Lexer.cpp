@@ -53,8 +53,10 @@ private:
 
   void advance(size_t n) {
     for (size_t i = 0; i < n && pos_ < text_.size(); ++i, ++pos_) {
-      if (text_[pos_] == '\n') ++line_, col_ = 1;
-      else ++col_;
+      if (text_[pos_] == '\n')
+        ++line_, col_ = 1;
+      else
+        ++col_;
     }
   }
 
@@ -80,8 +82,8 @@ private:
   void lexOne(Token& t) {
     const char c = text_[pos_];
     static constexpr std::string_view kPunct = "()[]{}<>,:=";
-    static constexpr TokenKind kPunctKinds[] = {TokenKind::LParen,   TokenKind::RParen, TokenKind::LBracket,
-                                                TokenKind::RBracket, TokenKind::LBrace, TokenKind::RBrace,
+    static constexpr TokenKind kPunctKinds[] = {TokenKind::LParen,   TokenKind::RParen,  TokenKind::LBracket,
+                                                TokenKind::RBracket, TokenKind::LBrace,  TokenKind::RBrace,
                                                 TokenKind::Less,     TokenKind::Greater, TokenKind::Comma,
                                                 TokenKind::Colon,    TokenKind::Equal};
     if (const size_t p = kPunct.find(c); p != std::string_view::npos) {

@@ -13,7 +13,18 @@ enum class TokenKind : uint8_t {
   Int,       // 32, -1
   ValueRef,  // %name (text without '%')
   FuncRef,   // @name (text without '@')
-  LParen, RParen, LBracket, RBracket, LBrace, RBrace, Less, Greater, Comma, Colon, Equal, Arrow,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Less,
+  Greater,
+  Comma,
+  Colon,
+  Equal,
+  Arrow,
   End,
 };
 

@@ -17,7 +17,8 @@ constexpr std::string_view kOpNames[] = {
 #undef MXJIT_OP
 };
 
-template <class T> const T& typedAttr(const Op& op, std::string_view key, std::string_view what) {
+template <class T>
+const T& typedAttr(const Op& op, std::string_view key, std::string_view what) {
   const AttrValue* v = op.find(key);
   if (!v || !std::holds_alternative<T>(*v))
     throw Error(ErrorKind::Internal, fmt::format("{} has no {} attribute '{}'", opName(op.kind), what, key));
@@ -61,7 +62,8 @@ void Op::setAttr(std::string_view key, AttrValue v) {
     }
   // A new key goes to its canonical slot, so passes adding qb before qa still print canonically.
   const size_t want = canonicalIndex(kind, key);
-  auto pos = std::find_if(attrs.begin(), attrs.end(), [&](const Attr& a) { return canonicalIndex(kind, a.key) > want; });
+  auto pos =
+      std::find_if(attrs.begin(), attrs.end(), [&](const Attr& a) { return canonicalIndex(kind, a.key) > want; });
   attrs.insert(pos, Attr{std::string(key), std::move(v)});
 }
 
@@ -82,8 +84,7 @@ std::vector<Op*> Function::users(const Value* v) const {
 }
 
 void Function::replaceAllUses(const Value* from, Value* to) {
-  for (auto& op : ops)
-    std::replace(op->operands.begin(), op->operands.end(), const_cast<Value*>(from), to);
+  for (auto& op : ops) std::replace(op->operands.begin(), op->operands.end(), const_cast<Value*>(from), to);
 }
 
 bool Function::eraseDeadOps() {

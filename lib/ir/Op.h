@@ -53,7 +53,7 @@ struct Op {
   int64_t intAttr(std::string_view key) const;
   const std::string& wordAttr(std::string_view key) const;
   const std::vector<int64_t>& listAttr(std::string_view key) const;
-  void setAttr(std::string_view key, AttrValue v);  // replaces or appends
+  void setAttr(std::string_view key, AttrValue v);  // replaces, or adds at the key's canonical place
   void eraseAttr(std::string_view key);
 };
 

@@ -128,7 +128,8 @@ private:
     for (;;) {
       if (at(TK::RBrace)) fail(peek(), fmt::format("missing return in @{}", f->name));
       if (atWord("return")) break;
-      if (!at(TK::ValueRef)) fail(peek(), fmt::format("expected an op ('%name = ...'), 'return' or '}}' but found {}", describe(peek())));
+      if (!at(TK::ValueRef))
+        fail(peek(), fmt::format("expected an op ('%name = ...'), 'return' or '}}' but found {}", describe(peek())));
       parseOp(*f);
     }
     parseReturn(*f, results);
@@ -151,7 +152,8 @@ private:
     op->loc = {resTok.line, resTok.col};
     if (at(TK::ValueRef)) op->operands = parseValueList("an operand (%name)");
     if (const auto n = fixedOperandCount(*kind); n && op->operands.size() != static_cast<size_t>(*n))
-      fail(opTok, fmt::format("{} expects {} operand{}, got {}", opTok.text, *n, *n == 1 ? "" : "s", op->operands.size()));
+      fail(opTok,
+           fmt::format("{} expects {} operand{}, got {}", opTok.text, *n, *n == 1 ? "" : "s", op->operands.size()));
     // A word other than `return` after the operands can only be an attribute key.
     while (at(TK::Word) && !atWord("return")) parseAttr(*op);
     TensorType type;
@@ -170,17 +172,22 @@ private:
     const std::string key(keyTok.text);
     const AttrSpec* spec = findAttrSpec(op.kind, key);
     if (!spec)
-      fail(keyTok, fmt::format("unknown attribute {} for {} (expected {})", describe(keyTok), opName(op.kind), attrKeyList(op.kind)));
+      fail(keyTok, fmt::format("unknown attribute {} for {} (expected {})", describe(keyTok), opName(op.kind),
+                               attrKeyList(op.kind)));
     if (op.find(key)) fail(keyTok, fmt::format("attribute {} is given twice", key));
     expect(TK::Equal, fmt::format("'=' after attribute {}", key));
     const Token& valTok = peek();
     const TK want = spec->kind == AttrKind::Int ? TK::Int : spec->kind == AttrKind::Word ? TK::Word : TK::LBracket;
     if (!at(want))
-      fail(valTok, fmt::format("attribute {} expects {} but found {}", key, attrKindName(spec->kind), describe(valTok)));
+      fail(valTok,
+           fmt::format("attribute {} expects {} but found {}", key, attrKindName(spec->kind), describe(valTok)));
     AttrValue v;
-    if (spec->kind == AttrKind::Int) v = next().intValue;
-    else if (spec->kind == AttrKind::Word) v = std::string(next().text);
-    else v = parseIntList();
+    if (spec->kind == AttrKind::Int)
+      v = next().intValue;
+    else if (spec->kind == AttrKind::Word)
+      v = std::string(next().text);
+    else
+      v = parseIntList();
     op.attrs.push_back({key, std::move(v)});
   }
 
@@ -191,7 +198,8 @@ private:
     for (;;) {
       out.push_back(expect(TK::Int, "an integer in the list").intValue);
       if (accept(TK::RBracket)) return out;
-      if (!accept(TK::Comma)) fail(peek(), fmt::format("expected ',' or ']' in the integer list but found {}", describe(peek())));
+      if (!accept(TK::Comma))
+        fail(peek(), fmt::format("expected ',' or ']' in the integer list but found {}", describe(peek())));
     }
   }
 
@@ -218,8 +226,9 @@ private:
                                op->operands.size() == 1 ? "" : "s", declared.size()));
     for (size_t i = 0; i < declared.size(); ++i)
       if (op->operands[i]->type != declared[i])
-        fail(*valueToks[i], fmt::format("return value #{} (%{}) has type {} but the signature declares {}", i,
-                                        op->operands[i]->name, typeString(op->operands[i]->type), typeString(declared[i])));
+        fail(*valueToks[i],
+             fmt::format("return value #{} (%{}) has type {} but the signature declares {}", i, op->operands[i]->name,
+                         typeString(op->operands[i]->type), typeString(declared[i])));
     f.ops.push_back(std::move(op));
   }
 
@@ -230,10 +239,14 @@ private:
       fail(t, fmt::format("expected a type (f32[...], bf16[...], i32[...] or mx<...>[...]) but found {}", describe(t)));
     if (t.text == "mx") return parseMXType();
     TensorType type;
-    if (t.text == "f32") type.dtype = DType::F32;
-    else if (t.text == "bf16") type.dtype = DType::BF16;
-    else if (t.text == "i32") type.dtype = DType::I32;
-    else fail(t, fmt::format("unknown dtype {} (expected f32, bf16, i32 or mx<...>)", describe(t)));
+    if (t.text == "f32")
+      type.dtype = DType::F32;
+    else if (t.text == "bf16")
+      type.dtype = DType::BF16;
+    else if (t.text == "i32")
+      type.dtype = DType::I32;
+    else
+      fail(t, fmt::format("unknown dtype {} (expected f32, bf16, i32 or mx<...>)", describe(t)));
     next();
     type.dims = parseDims();
     return type;
@@ -244,9 +257,12 @@ private:
     expect(TK::Less, "'<' after mx");
     const Token& elemTok = expect(TK::Word, "an element format (e4m3 or e5m2)");
     MXEncoding mx;
-    if (elemTok.text == "e4m3") mx.elem = ElemFormat::E4M3;
-    else if (elemTok.text == "e5m2") mx.elem = ElemFormat::E5M2;
-    else fail(elemTok, fmt::format("unknown element format {} (expected e4m3 or e5m2)", describe(elemTok)));
+    if (elemTok.text == "e4m3")
+      mx.elem = ElemFormat::E4M3;
+    else if (elemTok.text == "e5m2")
+      mx.elem = ElemFormat::E5M2;
+    else
+      fail(elemTok, fmt::format("unknown element format {} (expected e4m3 or e5m2)", describe(elemTok)));
     const Token& blockTok = mxField("block", TK::Int, "an integer");
     if (blockTok.intValue < 2 || blockTok.intValue > 1024 || (blockTok.intValue & (blockTok.intValue - 1)) != 0)
       fail(blockTok, fmt::format("block {} is not a power of two in [2, 1024]", blockTok.intValue));
@@ -255,7 +271,8 @@ private:
     const Token& scalesTok = mxField("scales", TK::Word, "a scale layout");
     const auto scales = parseScaleLayout(scalesTok.text);
     if (!scales)
-      fail(scalesTok, fmt::format("unknown scale layout {} (expected plain, blocked128x4 or packed_i32)", describe(scalesTok)));
+      fail(scalesTok,
+           fmt::format("unknown scale layout {} (expected plain, blocked128x4 or packed_i32)", describe(scalesTok)));
     mx.scales = *scales;
     expect(TK::Greater, "'>' to close mx<...>");
     TensorType type;
@@ -293,7 +310,8 @@ private:
       }
       next();
       if (accept(TK::Comma)) continue;
-      if (!at(TK::RBracket)) fail(peek(), fmt::format("expected ',' or ']' after a dim but found {}", describe(peek())));
+      if (!at(TK::RBracket))
+        fail(peek(), fmt::format("expected ',' or ']' after a dim but found {}", describe(peek())));
       next();
       return dims;
     }

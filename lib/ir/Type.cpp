@@ -67,8 +67,7 @@ std::string typeError(const TensorType& t) {
     return fmt::format("dtype {} does not match the MX element format {}", dtypeName(t.dtype), elemFormatName(mx.elem));
   if (mx.block < 2 || mx.block > 1024 || (mx.block & (mx.block - 1)) != 0)
     return fmt::format("block {} is not a power of two in [2, 1024]", mx.block);
-  if (mx.axis < 0 || mx.axis >= t.rank())
-    return fmt::format("axis {} is out of range for rank {}", mx.axis, t.rank());
+  if (mx.axis < 0 || mx.axis >= t.rank()) return fmt::format("axis {} is out of range for rank {}", mx.axis, t.rank());
   return "";
 }
 

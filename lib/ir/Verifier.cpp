@@ -22,7 +22,8 @@ namespace {
 bool isName(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.')) return false;
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
+      return false;
   return true;
 }
 
@@ -62,13 +63,15 @@ private:
         fail(op.loc, fmt::format("{}: operand #{} (%{}): used before it is defined in @{}", name, j, v->name, f_.name));
     }
     if (op.kind == OpKind::Return) {
-      if (!last) fail(op.loc, fmt::format("return: must be the last op of @{} (exactly one return, at the end)", f_.name));
+      if (!last)
+        fail(op.loc, fmt::format("return: must be the last op of @{} (exactly one return, at the end)", f_.name));
       if (op.operands.empty()) fail(op.loc, "return: a function returns at least one value");
       if (op.result || !op.attrs.empty()) fail(op.loc, "return: has no result and no attributes");
       return;
     }
     if (!op.result) fail(op.loc, fmt::format("{}: has no result", name));
-    if (op.result->def != &op) fail(op.loc, fmt::format("{}: result %{} does not name this op as its definition", name, op.result->name));
+    if (op.result->def != &op)
+      fail(op.loc, fmt::format("{}: result %{} does not name this op as its definition", name, op.result->name));
     TensorType inferred;
     try {
       inferred = inferResultType(op);

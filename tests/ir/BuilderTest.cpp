@@ -58,7 +58,9 @@ TEST(Builder, FusedQuantizeAndOtherOpsPrintInCanonicalOrder) {
   Value* s = b.swizzleScales(qx, ScaleLayout::Blocked128x4);
   Value* d = b.dequantize(qx, DType::BF16);
   b.ret({gw, s, d});
-  EXPECT_EQ(print(f), R"(func @g(%x: f32[M,512], %gy: bf16[M,256], %offs: i32[E]) -> (f32[E,512,256], mx<e5m2,block=32,axis=0,scales=blocked128x4>[M,512], bf16[M,512]) {
+  EXPECT_EQ(
+      print(f),
+      R"(func @g(%x: f32[M,512], %gy: bf16[M,256], %offs: i32[E]) -> (f32[E,512,256], mx<e5m2,block=32,axis=0,scales=blocked128x4>[M,512], bf16[M,512]) {
   %0 = mx.grouped_mm %x, %gy, %offs kind=2d2d out=f32 a=mk b=mn qa=e4m3.b32.rceil qb=e4m3.b32.rceil
   %1 = mx.quantize %x, %offs axis=0 elem=e5m2 block=32 mode=even
   %2 = mx.swizzle_scales %1 scales=blocked128x4

@@ -29,9 +29,9 @@ TEST(GemmAttrs, FusedQuantText) {
 }
 
 TEST(GemmAttrs, FusedQuantRejectsAnythingButTheCanonicalSpelling) {
-  for (const char* s : {"", "e4m3", "e4m3.b32", "e4m3.32.rceil", "e4m3.b.rceil", "e4m3.b032.rceil", "e4m3.b+32.rceil",
-                        "e4m3.b32x.rceil", "e4m4.b32.rceil", "e4m3.b32.round", "e4m3.b32.rceil.x",
-                        "e4m3.b99999999999999999999.rceil"})
+  for (const char* s :
+       {"", "e4m3", "e4m3.b32", "e4m3.32.rceil", "e4m3.b.rceil", "e4m3.b032.rceil", "e4m3.b+32.rceil",
+        "e4m3.b32x.rceil", "e4m4.b32.rceil", "e4m3.b32.round", "e4m3.b32.rceil.x", "e4m3.b99999999999999999999.rceil"})
     EXPECT_EQ(parseFusedQuant(s), std::nullopt) << s;
 }
 

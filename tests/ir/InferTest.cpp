@@ -60,10 +60,12 @@ TEST(Infer, GroupedMMResultShapes) {
   Value* offs = b.arg("offs", plain(DType::I32, {n(8)}));
   Value* xt = b.arg("xt", plain(DType::F32, {n(2048), M}));
   Value* gy = b.arg("gy", plain(DType::BF16, {M, n(1024)}));
-  EXPECT_EQ(typeString(b.groupedMM(x, wEnk, offs, GemmKind::G2d3d, DType::F32, OperandLayout::MK, OperandLayout::ENK)->type),
-            "f32[M,1024]");
-  EXPECT_EQ(typeString(b.groupedMM(xt, gy, offs, GemmKind::G2d2d, DType::BF16, OperandLayout::KM, OperandLayout::MN)->type),
-            "bf16[8,2048,1024]");
+  EXPECT_EQ(
+      typeString(b.groupedMM(x, wEnk, offs, GemmKind::G2d3d, DType::F32, OperandLayout::MK, OperandLayout::ENK)->type),
+      "f32[M,1024]");
+  EXPECT_EQ(
+      typeString(b.groupedMM(xt, gy, offs, GemmKind::G2d2d, DType::BF16, OperandLayout::KM, OperandLayout::MN)->type),
+      "bf16[8,2048,1024]");
 }
 
 // ---- attributes (any op)
@@ -73,7 +75,8 @@ TEST(InferRules, AttributesMustBeKnownTypedUniqueAndPresent) {
   Builder b(f);
   Value* x = b.arg("x", plain(DType::F32, {n(64)}));
   Op op{OpKind::Dequantize, {x}, nullptr, {{"out", std::string("f32")}, {"foo", int64_t{1}}}, {}};
-  EXPECT_THAT(errorOf([&] { inferResultType(op); }), HasSubstr("mx.dequantize: attribute foo: unknown for mx.dequantize (expected out)"));
+  EXPECT_THAT(errorOf([&] { inferResultType(op); }),
+              HasSubstr("mx.dequantize: attribute foo: unknown for mx.dequantize (expected out)"));
   op.attrs = {{"out", int64_t{1}}};
   EXPECT_THAT(errorOf([&] { inferResultType(op); }), HasSubstr("mx.dequantize: attribute out: expects a word"));
   op.attrs = {{"out", std::string("f32")}, {"out", std::string("f32")}};
@@ -89,11 +92,15 @@ TEST(InferRules, AttributesMustBeKnownTypedUniqueAndPresent) {
 // ---- mx.quantize
 
 TEST(InferRules, QuantizeNeedsAPlainFloatTensor) {
-  EXPECT_THAT(errorIn("%x: i32[M,64]", "  %y = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil"),
-              HasSubstr("2:3: rule broken: mx.quantize: operand #0 (%x): expected a plain f32 or bf16 tensor, got i32[M,64]"));
-  EXPECT_THAT(errorIn("%q: mx<e4m3,block=32,axis=1,scales=plain>[M,64]", "  %y = mx.quantize %q axis=1 elem=e4m3 block=32 mode=rceil"),
-              HasSubstr("mx.quantize: operand #0 (%q): expected a plain f32 or bf16 tensor, got mx<e4m3,block=32,axis=1,scales=plain>[M,64]"));
-  EXPECT_THAT(errorIn("%x: f32[64], %o: i32[2], %p: i32[2]", "  %y = mx.quantize %x, %o, %p axis=0 elem=e4m3 block=32 mode=rceil"),
+  EXPECT_THAT(
+      errorIn("%x: i32[M,64]", "  %y = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil"),
+      HasSubstr("2:3: rule broken: mx.quantize: operand #0 (%x): expected a plain f32 or bf16 tensor, got i32[M,64]"));
+  EXPECT_THAT(errorIn("%q: mx<e4m3,block=32,axis=1,scales=plain>[M,64]",
+                      "  %y = mx.quantize %q axis=1 elem=e4m3 block=32 mode=rceil"),
+              HasSubstr("mx.quantize: operand #0 (%q): expected a plain f32 or bf16 tensor, got "
+                        "mx<e4m3,block=32,axis=1,scales=plain>[M,64]"));
+  EXPECT_THAT(errorIn("%x: f32[64], %o: i32[2], %p: i32[2]",
+                      "  %y = mx.quantize %x, %o, %p axis=0 elem=e4m3 block=32 mode=rceil"),
               HasSubstr("mx.quantize: expects 1 or 2 operands (%x or %x, %offs), got 3"));
 }
 
@@ -109,8 +116,9 @@ TEST(InferRules, QuantizeBlockIsAPowerOfTwoDividingTheAxis) {
               HasSubstr("mx.quantize: attribute block: 48 is not a power of two in [2, 1024]"));
   EXPECT_THAT(errorIn(kX, "  %y = mx.quantize %x axis=1 elem=e4m3 block=2048 mode=rceil"),
               HasSubstr("attribute block: 2048 is not a power of two"));
-  EXPECT_THAT(errorIn("%x: bf16[M,1000]", "  %y = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil"),
-              HasSubstr("<input>:2:3: rule broken: mx.quantize: operand #0 (%x): dim 1 (1000) is not divisible by block 32"));
+  EXPECT_THAT(
+      errorIn("%x: bf16[M,1000]", "  %y = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil"),
+      HasSubstr("<input>:2:3: rule broken: mx.quantize: operand #0 (%x): dim 1 (1000) is not divisible by block 32"));
 }
 
 TEST(InferRules, QuantizeFormatAndModeAreKnown) {
@@ -121,10 +129,12 @@ TEST(InferRules, QuantizeFormatAndModeAreKnown) {
 }
 
 TEST(InferRules, QuantizeOffsAreI32OfRankOne) {
-  EXPECT_THAT(errorIn("%x: bf16[M,64], %offs: f32[8]", "  %y = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil"),
-              HasSubstr("mx.quantize: operand #1 (%offs): group offsets must be i32 of rank 1, got f32[8]"));
-  EXPECT_THAT(errorIn("%x: bf16[M,64], %offs: i32[2,4]", "  %y = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil"),
-              HasSubstr("got i32[2,4]"));
+  EXPECT_THAT(
+      errorIn("%x: bf16[M,64], %offs: f32[8]", "  %y = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil"),
+      HasSubstr("mx.quantize: operand #1 (%offs): group offsets must be i32 of rank 1, got f32[8]"));
+  EXPECT_THAT(
+      errorIn("%x: bf16[M,64], %offs: i32[2,4]", "  %y = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil"),
+      HasSubstr("got i32[2,4]"));
 }
 
 // ---- mx.dequantize, mx.transpose, mx.swizzle_scales
@@ -132,14 +142,16 @@ TEST(InferRules, QuantizeOffsAreI32OfRankOne) {
 TEST(InferRules, DequantizeNeedsAnMXValueAndAFloatResult) {
   EXPECT_THAT(errorIn(kX, "  %y = mx.dequantize %x out=bf16"),
               HasSubstr("mx.dequantize: operand #0 (%x): expected an MX value, got bf16[M,2048]"));
-  EXPECT_THAT(errorIn(kX, "  %q = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil\n  %y = mx.dequantize %q out=i32"),
-              HasSubstr("3:3: rule broken: mx.dequantize: attribute out: 'i32' is not a result dtype (expected bf16 or f32)"));
+  EXPECT_THAT(
+      errorIn(kX, "  %q = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil\n  %y = mx.dequantize %q out=i32"),
+      HasSubstr("3:3: rule broken: mx.dequantize: attribute out: 'i32' is not a result dtype (expected bf16 or f32)"));
 }
 
 TEST(InferRules, TransposePermIsAPermutation) {
   for (const char* perm : {"[0,2,2]", "[0,1]", "[0,1,3]", "[-1,0,1]", "[]"})
     EXPECT_THAT(errorIn(kXW, fmt::format("  %y = mx.transpose %w perm={}", perm)),
-                HasSubstr("mx.transpose: attribute perm: " + std::string(perm) + " is not a permutation of 0..2 (operand #0 (%w) has rank 3)"));
+                HasSubstr("mx.transpose: attribute perm: " + std::string(perm) +
+                          " is not a permutation of 0..2 (operand #0 (%w) has rank 3)"));
 }
 
 TEST(InferRules, TransposeOfMXNeedsPlainScales) {
@@ -150,8 +162,9 @@ TEST(InferRules, TransposeOfMXNeedsPlainScales) {
 TEST(InferRules, SwizzleScalesNeedsAnMXValueAndAKnownLayout) {
   EXPECT_THAT(errorIn(kX, "  %y = mx.swizzle_scales %x scales=packed_i32"),
               HasSubstr("mx.swizzle_scales: operand #0 (%x): expected an MX value, got bf16[M,2048]"));
-  EXPECT_THAT(errorIn("%q: mx<e4m3,block=32,axis=1,scales=plain>[M,64]", "  %y = mx.swizzle_scales %q scales=blocked"),
-              HasSubstr("attribute scales: unknown scale layout 'blocked' (expected plain, blocked128x4 or packed_i32)"));
+  EXPECT_THAT(
+      errorIn("%q: mx<e4m3,block=32,axis=1,scales=plain>[M,64]", "  %y = mx.swizzle_scales %q scales=blocked"),
+      HasSubstr("attribute scales: unknown scale layout 'blocked' (expected plain, blocked128x4 or packed_i32)"));
 }
 
 // ---- mx.grouped_mm
@@ -161,8 +174,9 @@ std::string mmError(std::string_view args, std::string_view attrs, std::string_v
 }
 
 TEST(InferRules, GroupedMMDimsAgree) {
-  EXPECT_THAT(mmError("%x: bf16[M,1024], %w: bf16[8,2048,512], %offs: i32[8]", "kind=2d3d out=bf16 a=mk b=ekn"),
-              HasSubstr("2:3: rule broken: mx.grouped_mm: operand #1 (%w): K=2048 does not match operand #0 (%x) K=1024"));
+  EXPECT_THAT(
+      mmError("%x: bf16[M,1024], %w: bf16[8,2048,512], %offs: i32[8]", "kind=2d3d out=bf16 a=mk b=ekn"),
+      HasSubstr("2:3: rule broken: mx.grouped_mm: operand #1 (%w): K=2048 does not match operand #0 (%x) K=1024"));
   EXPECT_THAT(mmError("%x: bf16[M,K], %w: bf16[8,K2,512], %offs: i32[8]", "kind=2d3d out=bf16 a=mk b=ekn"),
               HasSubstr("operand #1 (%w): K=K2 does not match operand #0 (%x) K=K"));
   EXPECT_THAT(mmError("%x: bf16[M,K], %w: bf16[8,512,2048], %offs: i32[8]", "kind=2d3d out=bf16 a=mk b=enk"),
@@ -176,7 +190,8 @@ TEST(InferRules, GroupedMMDimsAgree) {
 }
 
 TEST(InferRules, GroupedMMContractionIsWholeBlocks) {
-  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,1000], %w: mx<e4m3,block=32,axis=2,scales=plain>[8,64,1000], %offs: i32[8]",
+  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,1000], %w: "
+                      "mx<e4m3,block=32,axis=2,scales=plain>[8,64,1000], %offs: i32[8]",
                       "kind=2d3d out=bf16 a=mk b=enk"),
               HasSubstr("mx.grouped_mm: operand #0 (%x): K=1000 is not divisible by block 32"));
   EXPECT_THAT(mmError("%x: bf16[M,1000], %w: bf16[8,64,1000], %offs: i32[8]",
@@ -202,7 +217,8 @@ TEST(InferRules, GroupedMMLayoutsFitTheKind) {
   EXPECT_THAT(mmError("%x: bf16[M,64], %w: bf16[M,32], %offs: i32[8]", "kind=2d2d out=f32 a=enk b=mn"),
               HasSubstr("attribute a: layout enk is not a 2-D layout of a (expected mk or km)"));
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=mk b=xy"), HasSubstr("attribute b: unknown layout 'xy'"));
-  EXPECT_THAT(mmError(kXW, "kind=3d3d out=bf16 a=mk b=enk"), HasSubstr("attribute kind: unknown kind '3d3d' (expected 2d3d or 2d2d)"));
+  EXPECT_THAT(mmError(kXW, "kind=3d3d out=bf16 a=mk b=enk"),
+              HasSubstr("attribute kind: unknown kind '3d3d' (expected 2d3d or 2d2d)"));
 }
 
 TEST(InferRules, GroupedMMOperandsAreBothQuantizedOrBothHighPrecision) {
@@ -212,8 +228,12 @@ TEST(InferRules, GroupedMMOperandsAreBothQuantizedOrBothHighPrecision) {
                         "quantized (a and b are both quantized or both high precision)"));
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=mk b=enk qb=e4m3.b32.rceil"),
               HasSubstr("operand #1 (%w): quantized, but operand #0 (%x) is high precision"));
-  EXPECT_THAT(errorIn(kXW, quantizeX + "  %y = mx.grouped_mm %qx, %w, %offs kind=2d3d out=bf16 a=mk b=enk qa=e4m3.b32.rceil qb=e4m3.b32.rceil"),
-              HasSubstr("mx.grouped_mm: attribute qa: operand #0 (%qx) is already quantized"));
+  EXPECT_THAT(
+      errorIn(
+          kXW,
+          quantizeX +
+              "  %y = mx.grouped_mm %qx, %w, %offs kind=2d3d out=bf16 a=mk b=enk qa=e4m3.b32.rceil qb=e4m3.b32.rceil"),
+      HasSubstr("mx.grouped_mm: attribute qa: operand #0 (%qx) is already quantized"));
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=mk b=enk qa=e4m3.32.rceil qb=e4m3.b32.rceil"),
               HasSubstr("attribute qa: 'e4m3.32.rceil' is not a fused quantization"));
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=mk b=enk qa=e4m3.b48.rceil qb=e4m3.b32.rceil"),
@@ -221,26 +241,32 @@ TEST(InferRules, GroupedMMOperandsAreBothQuantizedOrBothHighPrecision) {
 }
 
 TEST(InferRules, GroupedMMQuantizedAlongTheContractionWithPlainScales) {
-  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,2048], %w: mx<e4m3,block=32,axis=1,scales=plain>[8,1024,2048], %offs: i32[8]",
+  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,2048], %w: "
+                      "mx<e4m3,block=32,axis=1,scales=plain>[8,1024,2048], %offs: i32[8]",
                       "kind=2d3d out=bf16 a=mk b=enk"),
               HasSubstr("mx.grouped_mm: operand #1 (%w): quantized along axis 1, but its contraction dim K is axis 2"));
-  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=blocked128x4>[M,2048], %w: mx<e4m3,block=32,axis=2,scales=plain>[8,1024,2048], %offs: i32[8]",
+  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=blocked128x4>[M,2048], %w: "
+                      "mx<e4m3,block=32,axis=2,scales=plain>[8,1024,2048], %offs: i32[8]",
                       "kind=2d3d out=bf16 a=mk b=enk"),
               HasSubstr("operand #0 (%x): blocked128x4 scales: a matmul operand needs plain scales"));
-  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,64], %w: mx<e4m3,block=32,axis=0,scales=plain>[M,32], %offs: i32[8]",
+  EXPECT_THAT(mmError("%x: mx<e4m3,block=32,axis=1,scales=plain>[M,64], %w: "
+                      "mx<e4m3,block=32,axis=0,scales=plain>[M,32], %offs: i32[8]",
                       "kind=2d2d out=f32 a=mk b=mn"),
               HasSubstr("operand #0 (%x): quantized along axis 1, but its contraction dim M is axis 0"));
 }
 
 TEST(InferRules, Wgrad2d2dOperandsRestartBlocksAtTheSameOffsets) {
   const char* args = "%x: bf16[M,64], %gy: bf16[M,32], %offs: i32[8], %o2: i32[8]";
-  EXPECT_THAT(errorIn(args, "  %qx = mx.quantize %x axis=0 elem=e4m3 block=32 mode=rceil\n"
-                            "  %qg = mx.quantize %gy, %offs axis=0 elem=e4m3 block=32 mode=rceil\n"
-                            "  %y = mx.grouped_mm %qx, %qg, %offs kind=2d2d out=f32 a=mk b=mn"),
-              HasSubstr("4:3: rule broken: mx.grouped_mm: operand #0 (%qx): quantized by mx.quantize without group offsets"));
-  EXPECT_THAT(errorIn(args, "  %qx = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil\n"
-                            "  %qg = mx.quantize %gy, %o2 axis=0 elem=e4m3 block=32 mode=rceil\n"
-                            "  %y = mx.grouped_mm %qx, %qg, %offs kind=2d2d out=f32 a=mk b=mn"),
+  EXPECT_THAT(
+      errorIn(args,
+              "  %qx = mx.quantize %x axis=0 elem=e4m3 block=32 mode=rceil\n"
+              "  %qg = mx.quantize %gy, %offs axis=0 elem=e4m3 block=32 mode=rceil\n"
+              "  %y = mx.grouped_mm %qx, %qg, %offs kind=2d2d out=f32 a=mk b=mn"),
+      HasSubstr("4:3: rule broken: mx.grouped_mm: operand #0 (%qx): quantized by mx.quantize without group offsets"));
+  EXPECT_THAT(errorIn(args,
+                      "  %qx = mx.quantize %x, %offs axis=0 elem=e4m3 block=32 mode=rceil\n"
+                      "  %qg = mx.quantize %gy, %o2 axis=0 elem=e4m3 block=32 mode=rceil\n"
+                      "  %y = mx.grouped_mm %qx, %qg, %offs kind=2d2d out=f32 a=mk b=mn"),
               HasSubstr("operand #1 (%qg): quantized with group offsets %o2, not the matmul's %offs"));
 }
 

@@ -21,9 +21,9 @@ std::vector<TokenKind> kinds(const std::vector<Token>& ts) {
 TEST(Lexer, SplitsAnOpLine) {
   const auto ts = tokenize("%y = mx.grouped_mm %a, %b perm=[0,-1] qa=e4m3.b32.rceil kind=2d3d", "t");
   using K = TokenKind;
-  EXPECT_EQ(kinds(ts), (std::vector<K>{K::ValueRef, K::Equal, K::Word, K::ValueRef, K::Comma, K::ValueRef, K::Word,
-                                       K::Equal, K::LBracket, K::Int, K::Comma, K::Int, K::RBracket, K::Word, K::Equal,
-                                       K::Word, K::Word, K::Equal, K::Word, K::End}));
+  EXPECT_EQ(kinds(ts), (std::vector<K>{K::ValueRef, K::Equal,    K::Word, K::ValueRef, K::Comma, K::ValueRef, K::Word,
+                                       K::Equal,    K::LBracket, K::Int,  K::Comma,    K::Int,   K::RBracket, K::Word,
+                                       K::Equal,    K::Word,     K::Word, K::Equal,    K::Word,  K::End}));
   EXPECT_EQ(ts[0].text, "y");
   EXPECT_EQ(ts[2].text, "mx.grouped_mm");
   EXPECT_EQ(ts[11].intValue, -1);
@@ -34,10 +34,10 @@ TEST(Lexer, SplitsAnOpLine) {
 TEST(Lexer, SignaturePunctuation) {
   using K = TokenKind;
   EXPECT_EQ(kinds(tokenize("func @f(%x: mx<e4m3,block=32>[M]) -> (f32[4]) {}", "t")),
-            (std::vector<K>{K::Word, K::FuncRef, K::LParen, K::ValueRef, K::Colon, K::Word, K::Less, K::Word, K::Comma,
-                            K::Word, K::Equal, K::Int, K::Greater, K::LBracket, K::Word, K::RBracket, K::RParen,
-                            K::Arrow, K::LParen, K::Word, K::LBracket, K::Int, K::RBracket, K::RParen, K::LBrace,
-                            K::RBrace, K::End}));
+            (std::vector<K>{K::Word, K::FuncRef,  K::LParen, K::ValueRef, K::Colon,  K::Word,    K::Less,
+                            K::Word, K::Comma,    K::Word,   K::Equal,    K::Int,    K::Greater, K::LBracket,
+                            K::Word, K::RBracket, K::RParen, K::Arrow,    K::LParen, K::Word,    K::LBracket,
+                            K::Int,  K::RBracket, K::RParen, K::LBrace,   K::RBrace, K::End}));
 }
 
 TEST(Lexer, SkipsCommentsAndTracksLinesAndColumns) {
@@ -69,7 +69,8 @@ TEST(Lexer, ErrorsCarryNameLineAndColumn) {
   EXPECT_THAT(errorOf([] { tokenize("@", "t"); }), HasSubstr("t:1:1: expected a name after '@'"));
   EXPECT_THAT(errorOf([] { tokenize("x=-3a", "t"); }), HasSubstr("t:1:3: malformed integer '-3a'"));
   EXPECT_THAT(errorOf([] { tokenize("x=-", "t"); }), HasSubstr("t:1:3: malformed integer '-'"));
-  EXPECT_THAT(errorOf([] { tokenize("9223372036854775808", "t"); }), HasSubstr("t:1:1: integer 9223372036854775808 is out of range"));
+  EXPECT_THAT(errorOf([] { tokenize("9223372036854775808", "t"); }),
+              HasSubstr("t:1:1: integer 9223372036854775808 is out of range"));
   EXPECT_EQ(tokenize("-9223372036854775808", "t")[0].intValue, INT64_MIN);
   EXPECT_THAT(errorOf([] { tokenize("a / b", "t"); }), HasSubstr("t:1:3: unexpected character '/'"));
 }

@@ -28,7 +28,8 @@ std::string parseError(const std::string& text, std::string_view name = "<input>
   return "";
 }
 
-constexpr const char* kReadme = R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
+constexpr const char* kReadme =
+    R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
   %qx = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil
   %wt = mx.transpose %w perm=[0,2,1]
   %qw = mx.quantize %wt axis=1 elem=e4m3 block=32 mode=rceil
@@ -75,7 +76,17 @@ func   @moe_up ( %x :bf16[ M , 2048 ],%w: bf16[8,1024,2048] ,
 }
 
 TEST(Parser, SingleResultInParenthesesAndEmptyModule) {
-  EXPECT_EQ(print(parse("func @f(%x: f32[4]) -> (f32[4]) { return %x }")), "func @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n");
+  EXPECT_EQ(print(parse("func @f(%x: f32[4]) -> (f32[4]) { return %x }")),
+            "func @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n");
+}
+
+TEST(Parser, AttributesKeepTheOrderWritten) {
+  const char* text = R"(func @f(%x: f32[64]) -> mx<e4m3,block=32,axis=0,scales=plain>[64] {
+  %q = mx.quantize %x mode=rceil block=32 elem=e4m3 axis=0
+  return %q
+}
+)";
+  EXPECT_EQ(print(parse(text)), text);
 }
 
 TEST(Parser, ModuleOfNothingIsEmpty) {
@@ -104,7 +115,8 @@ TEST(Parser, MalformedSignatures) {
               HasSubstr("<input>:1:20: expected another argument after ','"));
   EXPECT_THAT(parseError("func f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n"),
               HasSubstr("<input>:1:6: expected a function name (@name) but found 'f'"));
-  EXPECT_THAT(parseError("fun @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n"), HasSubstr("<input>:1:1: expected 'func'"));
+  EXPECT_THAT(parseError("fun @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n"),
+              HasSubstr("<input>:1:1: expected 'func'"));
 }
 
 TEST(Parser, MalformedOps) {
@@ -113,8 +125,10 @@ TEST(Parser, MalformedOps) {
   EXPECT_THAT(parseError(head + "  %y = mx.quantise %x axis=1 elem=e4m3 block=32 mode=rceil" + tail),
               HasSubstr("<input>:2:8: unknown op 'mx.quantise' (expected one of mx.quantize, mx.dequantize, "
                         "mx.transpose, mx.swizzle_scales, mx.grouped_mm)"));
-  EXPECT_THAT(parseError(head + "  %y = mx.dequantize %q out=f32" + tail), HasSubstr("<input>:2:22: use of undefined value %q"));
-  EXPECT_THAT(parseError(head + "  %x = mx.transpose %x perm=[1,0]" + tail), HasSubstr("<input>:2:3: value %x is defined twice"));
+  EXPECT_THAT(parseError(head + "  %y = mx.dequantize %q out=f32" + tail),
+              HasSubstr("<input>:2:22: use of undefined value %q"));
+  EXPECT_THAT(parseError(head + "  %x = mx.transpose %x perm=[1,0]" + tail),
+              HasSubstr("<input>:2:3: value %x is defined twice"));
   EXPECT_THAT(parseError(head + "  %y = mx.quantize %x axis=1 elem=e4m3 block=e4m3 mode=rceil" + tail),
               HasSubstr("<input>:2:46: attribute block expects an integer but found 'e4m3'"));
   EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=1" + tail),
@@ -123,7 +137,8 @@ TEST(Parser, MalformedOps) {
               HasSubstr("<input>:2:35: unknown attribute 'axis' for mx.transpose (expected perm)"));
   EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1,0] perm=[1,0]" + tail),
               HasSubstr("<input>:2:35: attribute perm is given twice"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1;0]" + tail), HasSubstr("<input>:2:31: unexpected character ';'"));
+  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1;0]" + tail),
+              HasSubstr("<input>:2:31: unexpected character ';'"));
   EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1 0]" + tail),
               HasSubstr("<input>:2:32: expected ',' or ']' in the integer list but found '0'"));
   EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[99999999999999999999]" + tail),
@@ -133,34 +148,44 @@ TEST(Parser, MalformedOps) {
   EXPECT_THAT(parseError(head + "  %y = mx.transpose %x, perm=[1,0]" + tail),
               HasSubstr("<input>:2:25: expected an operand (%name) but found 'perm'"));
   EXPECT_THAT(parseError(head + "  %y = return %x" + tail), HasSubstr("<input>:2:8: return produces no value"));
-  EXPECT_THAT(parseError(head + "  %y mx.transpose %x perm=[1,0]" + tail), HasSubstr("<input>:2:6: expected '=' after %y"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm [1,0]" + tail), HasSubstr("<input>:2:29: expected '=' after attribute perm"));
+  EXPECT_THAT(parseError(head + "  %y mx.transpose %x perm=[1,0]" + tail),
+              HasSubstr("<input>:2:6: expected '=' after %y"));
+  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm [1,0]" + tail),
+              HasSubstr("<input>:2:29: expected '=' after attribute perm"));
   EXPECT_THAT(parseError(head + "  y = mx.transpose %x perm=[1,0]" + tail),
               HasSubstr("<input>:2:3: expected an op ('%name = ...'), 'return' or '}' but found 'y'"));
-  EXPECT_THAT(parseError(head + "  %y = mx.quantize %x axis=1 elem=e4m3 block=48 mode=rceil" + tail),
-              HasSubstr("<input>:2:3: rule broken: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]"));
+  EXPECT_THAT(
+      parseError(head + "  %y = mx.quantize %x axis=1 elem=e4m3 block=48 mode=rceil" + tail),
+      HasSubstr("<input>:2:3: rule broken: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]"));
 }
 
 TEST(Parser, MalformedBodies) {
   const std::string head = "func @f(%x: bf16[M,64]) -> bf16[M,64] {\n";
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[0,1]\n}\n"), HasSubstr("<input>:3:1: missing return in @f"));
+  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[0,1]\n}\n"),
+              HasSubstr("<input>:3:1: missing return in @f"));
   EXPECT_THAT(parseError(head + "  return %x\n  %y = mx.transpose %x perm=[0,1]\n}\n"),
               HasSubstr("<input>:3:3: expected '}' after return (return ends the function) but found '%y'"));
   EXPECT_THAT(parseError(head + "  return %x\n  return %x\n}\n"), HasSubstr("<input>:3:3: expected '}' after return"));
-  EXPECT_THAT(parseError(head + "  return %x\n"), HasSubstr("<input>:3:1: expected '}' after return (return ends the function) but found end of input"));
-  EXPECT_THAT(parseError(head + "  return\n}\n"), HasSubstr("<input>:3:1: expected a value to return (%name) but found '}'"));
-  EXPECT_THAT(parseError(head + "  return %x, %x\n}\n"), HasSubstr("<input>:2:3: return gives 2 values but the signature declares 1"));
+  EXPECT_THAT(parseError(head + "  return %x\n"),
+              HasSubstr("<input>:3:1: expected '}' after return (return ends the function) but found end of input"));
+  EXPECT_THAT(parseError(head + "  return\n}\n"),
+              HasSubstr("<input>:3:1: expected a value to return (%name) but found '}'"));
+  EXPECT_THAT(parseError(head + "  return %x, %x\n}\n"),
+              HasSubstr("<input>:2:3: return gives 2 values but the signature declares 1"));
   EXPECT_THAT(parseError("func @f(%x: bf16[M,64]) -> f32[M,64] {\n  return %x\n}\n"),
               HasSubstr("<input>:2:10: return value #0 (%x) has type bf16[M,64] but the signature declares f32[M,64]"));
   const std::string one = head + "  return %x\n}\n";
   EXPECT_THAT(parseError(one + "\n" + one, "two.mxir"), HasSubstr("two.mxir:5:6: function @f is defined twice"));
   EXPECT_THAT(parseError(head + "  return %x\n}\n}\n"), HasSubstr("<input>:4:1: expected 'func' but found '}'"));
-  EXPECT_THAT(parseError("func @f(%x: f32[4]) -> f32[4] {\n  return %\n}\n"), HasSubstr("<input>:2:10: expected a name after '%'"));
-  EXPECT_THAT(parseError("func @f(%x: f32[4]) -> f32[4] {\n  return %x \x01\n}\n"), HasSubstr("<input>:2:13: unexpected character '\\x01'"));
+  EXPECT_THAT(parseError("func @f(%x: f32[4]) -> f32[4] {\n  return %\n}\n"),
+              HasSubstr("<input>:2:10: expected a name after '%'"));
+  EXPECT_THAT(parseError("func @f(%x: f32[4]) -> f32[4] {\n  return %x \x01\n}\n"),
+              HasSubstr("<input>:2:13: unexpected character '\\x01'"));
 }
 
 TEST(Parser, ErrorsNameTheInput) {
-  EXPECT_THAT(parseError("func @f(%x: f16[4]) -> f32[4] {\n  return %x\n}\n", "moe.mxir"), StartsWith("moe.mxir:1:13: "));
+  EXPECT_THAT(parseError("func @f(%x: f16[4]) -> f32[4] {\n  return %x\n}\n", "moe.mxir"),
+              StartsWith("moe.mxir:1:13: "));
 }
 
 }  // namespace

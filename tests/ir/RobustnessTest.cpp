@@ -36,8 +36,8 @@ std::string mutate(std::string text, std::mt19937& rng) {
     case 4: text.insert(at, text.substr(pick(text.size()), 1 + pick(40))); break;  // duplicate a slice
     default: {
       // Swap the next digit run for another number: shapes, blocks and axes reach every rule.
-      static constexpr const char* kNumbers[] = {"0", "1", "2", "3", "-1", "31", "32", "48", "64", "1000", "1024",
-                                                 "2048", "4096", "9223372036854775807"};
+      static constexpr const char* kNumbers[] = {"0",  "1",  "2",    "3",    "-1",   "31",   "32",
+                                                 "48", "64", "1000", "1024", "2048", "4096", "9223372036854775807"};
       const size_t begin = text.find_first_of("0123456789", at);
       if (begin == std::string::npos) break;
       const size_t end = std::min(text.find_first_not_of("0123456789", begin), text.size());
@@ -79,8 +79,9 @@ TEST(Robustness, HostileShapesOfInput) {
     for (int i = 0; i < 5000; ++i) s += "%a" + std::to_string(i) + ": f32[1],";
     return s;
   }();
-  for (const std::string& text : {deep, manyArgs, std::string("func"), std::string("func @f("), std::string(1, '\0'),
-                                  std::string("func @f(%x: f32[9223372036854775807]) -> f32[9223372036854775807] {\n  return %x\n}\n")}) {
+  for (const std::string& text :
+       {deep, manyArgs, std::string("func"), std::string("func @f("), std::string(1, '\0'),
+        std::string("func @f(%x: f32[9223372036854775807]) -> f32[9223372036854775807] {\n  return %x\n}\n")}) {
     try {
       parse(text);
     } catch (const Error& e) {

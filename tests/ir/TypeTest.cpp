@@ -21,8 +21,10 @@ TEST(Type, PlainTextHasDtypeAndDims) {
 }
 
 TEST(Type, MXTextCarriesTheEncoding) {
-  EXPECT_EQ(typeString(mxType({Dim::named("M"), Dim::fixed(2048)}, 1)), "mx<e4m3,block=32,axis=1,scales=plain>[M,2048]");
-  TensorType t{DType::E5M2, {Dim::fixed(8), Dim::fixed(64)}, MXEncoding{ElemFormat::E5M2, 64, 0, ScaleLayout::PackedI32}};
+  EXPECT_EQ(typeString(mxType({Dim::named("M"), Dim::fixed(2048)}, 1)),
+            "mx<e4m3,block=32,axis=1,scales=plain>[M,2048]");
+  TensorType t{
+      DType::E5M2, {Dim::fixed(8), Dim::fixed(64)}, MXEncoding{ElemFormat::E5M2, 64, 0, ScaleLayout::PackedI32}};
   EXPECT_EQ(typeString(t), "mx<e5m2,block=64,axis=0,scales=packed_i32>[8,64]");
 }
 

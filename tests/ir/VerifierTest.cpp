@@ -17,7 +17,8 @@ using ::testing::StartsWith;
 
 namespace {
 
-constexpr const char* kReadme = R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
+constexpr const char* kReadme =
+    R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
   %qx = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil
   %wt = mx.transpose %w perm=[0,2,1]
   %qw = mx.quantize %wt axis=1 elem=e4m3 block=32 mode=rceil
@@ -26,7 +27,9 @@ constexpr const char* kReadme = R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,102
 }
 )";
 
-std::string verifyError(const Module& m) { return errorOf([&] { verify(m); }); }
+std::string verifyError(const Module& m) {
+  return errorOf([&] { verify(m); });
+}
 
 TEST(Verifier, AcceptsParsedAndBuiltModules) {
   const Module m = parse(kReadme);
@@ -53,7 +56,8 @@ TEST(Verifier, ReinfersEveryRuleAfterAPassEditsAttributes) {
   EXPECT_EQ(verifyError(m), "2:3: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]");
   f.ops[0]->setAttr("block", int64_t{32});
   f.ops[3]->setAttr("b", std::string("mk"));
-  EXPECT_EQ(verifyError(m), "5:3: mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn or enk)");
+  EXPECT_EQ(verifyError(m),
+            "5:3: mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn or enk)");
   f.ops[3]->setAttr("b", std::string("enk"));  // the transposed weight is [E,K,N]: K no longer matches
   EXPECT_EQ(verifyError(m), "5:3: mx.grouped_mm: operand #1 (%qw): K=1024 does not match operand #0 (%qx) K=2048");
 }
@@ -108,7 +112,8 @@ TEST(Verifier, ArgumentsAreWellFormed) {
   Function f;
   f.name = "f";
   Builder b(f);
-  Value* x = b.arg("x", TensorType{DType::E4M3, {Dim::fixed(64)}, MXEncoding{ElemFormat::E4M3, 0, 0, ScaleLayout::Plain}});
+  Value* x =
+      b.arg("x", TensorType{DType::E4M3, {Dim::fixed(64)}, MXEncoding{ElemFormat::E4M3, 0, 0, ScaleLayout::Plain}});
   b.ret({x});
   Module m;
   m.functions.push_back(std::make_unique<Function>(std::move(f)));
@@ -122,7 +127,8 @@ TEST(Verifier, BuiltOpsWithoutLocationsHaveNoPrefix) {
   Function& f = *m.functions[0];
   f.name = "f";
   Builder b(f);
-  Value* q = b.quantize(b.arg("x", TensorType{DType::F32, {Dim::fixed(64)}, {}}), 0, ElemFormat::E4M3, 32, ScaleMode::Even);
+  Value* q =
+      b.quantize(b.arg("x", TensorType{DType::F32, {Dim::fixed(64)}, {}}), 0, ElemFormat::E4M3, 32, ScaleMode::Even);
   b.ret({q});
   EXPECT_NO_THROW(verify(m));
   f.ops[0]->setAttr("axis", int64_t{3});

@@ -3,6 +3,7 @@
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "mxjit/Error.h"
+#include "ToolSupport.h"
 #include "passes/PassManager.h"
 
 #include <fmt/format.h>
@@ -20,6 +21,10 @@
 namespace {
 
 using mxjit::Error;
+using mxjit::tools::addBindings;
+using mxjit::tools::readFile;
+using mxjit::tools::splitCommas;
+using mxjit::tools::writeOutput;
 using mxjit::ErrorKind;
 
 constexpr const char* kUsage = R"(usage: mxjit-opt FILE.mxir [--passes=a,b,...] [--print-after-all] [--time-passes]
@@ -39,29 +44,6 @@ struct Args {
   bool printAfterAll = false, timePasses = false;
   mxjit::passes::PassOptions options;
 };
-
-std::vector<std::string_view> splitCommas(std::string_view s) {
-  std::vector<std::string_view> parts;
-  if (s.empty()) return parts;
-  for (size_t start = 0;;) {
-    const size_t comma = s.find(',', start);
-    parts.push_back(s.substr(start, comma - start));
-    if (comma == std::string_view::npos) return parts;
-    start = comma + 1;
-  }
-}
-
-void addBindings(std::string_view list, mxjit::passes::PassOptions& o) {
-  for (std::string_view item : splitCommas(list)) {
-    const size_t eq = item.find('=');
-    int64_t size = 0;
-    const char* end = item.data() + item.size();
-    if (eq == 0 || eq == std::string_view::npos ||
-        std::from_chars(item.data() + eq + 1, end, size) != std::from_chars_result{end, std::errc()})
-      throw Error(ErrorKind::Parse, fmt::format("--bind: expected NAME=SIZE, got '{}'", item));
-    o.dimBindings[std::string(item.substr(0, eq))] = size;
-  }
-}
 
 Args parseArgs(int argc, char** argv) {
   Args a;
@@ -89,24 +71,6 @@ Args parseArgs(int argc, char** argv) {
   }
   if (a.input.empty()) throw Error(ErrorKind::Parse, "no input file (see --help)");
   return a;
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Io, fmt::format("cannot read '{}'", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void writeOutput(const std::string& path, const std::string& text) {
-  if (path.empty()) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return;
-  }
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw Error(ErrorKind::Io, fmt::format("cannot write '{}'", path));
 }
 
 int run(int argc, char** argv) {
