@@ -29,6 +29,7 @@ std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::S
   int64_t scaleRow = 0;  // grouped quantize: first scale row of each group
   for (int64_t g = 0; g < static_cast<int64_t>(groups.size()); ++g) {
     const Range r = groups[g];
+    if (stage.skipEmptyGroups && r.begin == r.end) continue;
     switch (stage.grid) {
     case plan::ItemGrid::GroupPanels:
     case plan::ItemGrid::GroupColumnTiles:

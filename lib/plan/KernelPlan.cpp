@@ -59,8 +59,9 @@ std::string KernelPlan::toString() const {
   else
     s += fmt::format("  input: {}{}\n", operandText(a), grouped ? " groups=offs" : "");
   for (const Stage& st : stages)
-    s += fmt::format("  stage {}: {}({}) over {}{}\n", st.name, st.helper, fmt::join(st.constants, ", "), gridName(st.grid),
-                     st.grid == ItemGrid::GroupPanels || st.grid == ItemGrid::GroupColumnTiles ? fmt::format(", {} tiles", st.tiles) : "");
+    s += fmt::format("  stage {}: {}({}) over {}{}{}\n", st.name, st.helper, fmt::join(st.constants, ", "), gridName(st.grid),
+                     st.grid == ItemGrid::GroupPanels || st.grid == ItemGrid::GroupColumnTiles ? fmt::format(", {} tiles", st.tiles) : "",
+                     st.skipEmptyGroups ? ", empty groups skipped" : "");
   s += fmt::format("  from: {}\n}}\n", specialized);
   return s;
 }

@@ -39,6 +39,7 @@ struct Stage {
   std::string helper;  // the bitcode helper it calls
   ItemGrid grid = ItemGrid::GroupPanels;
   int64_t tiles = 1;   // tiles per group for GroupPanels / GroupColumnTiles
+  bool skipEmptyGroups = false;  // no items for groups without rows (e.g. packing an idle expert's weights)
   std::vector<int64_t> constants;  // the helper's trailing arguments, in order
 };
 

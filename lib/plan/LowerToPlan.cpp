@@ -71,9 +71,9 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     const bool enk = *bLayout == ir::OperandLayout::ENK;
     p.k = staticDim(a, 1);
     p.n = staticDim(b, enk ? 1 : 2);
-    p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr),
+    p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                         {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
-    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0,
+    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
                         {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
   } else {
     p.kind = PlanKind::Gemm2d2d;
@@ -86,11 +86,12 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
       const OperandPlan& o = which ? p.b : p.a;
       const int64_t cols = which ? p.n : p.k;
       p.stages.push_back({which ? "pack_b" : "pack_a", "mxjit_pack_tokens", ItemGrid::GroupColumnTiles,
-                          ceilDiv(cols, p.colsPerItem),
+                          ceilDiv(cols, p.colsPerItem), true,
                           {which, cols, which ? bT : aT, o.load, int64_t(o.elem), int64_t(o.mode), o.block, p.colsPerItem}});
     }
+    // Empty groups still get items: their gradient is written as zeros.
     p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
-                        ceilDiv(p.k, p.mr), {p.k, p.n, outBf16}});
+                        ceilDiv(p.k, p.mr), false, {p.k, p.n, outBf16}});
   }
   p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}", *kind == ir::GemmKind::G2d3d ? "mm2d3d" : "mm2d2d",
                        quantTag(p.a), quantTag(p.b), p.k, p.n, p.groups, ir::operandLayoutName(*aLayout),
@@ -112,7 +113,7 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
     p.kind = PlanKind::QuantizeRows;
     p.k = staticDim(x, static_cast<int>(rank - 1));
     if (op.operands.size() > 1) unsupported("group offsets on a quantize along the last axis");
-    p.stages.push_back({"quantize", "mxjit_quantize_rows", ItemGrid::RowTiles, 0,
+    p.stages.push_back({"quantize", "mxjit_quantize_rows", ItemGrid::RowTiles, 0, true,
                         {p.k, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
     axisTag = "last";
   } else if (axis == 0 && rank == 2) {
@@ -120,7 +121,7 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
     p.n = staticDim(x, 1);
     p.grouped = op.operands.size() > 1;
     p.groups = p.grouped ? staticDim(op.operands[1], 0) : 1;
-    p.stages.push_back({"quantize", "mxjit_quantize_cols", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem),
+    p.stages.push_back({"quantize", "mxjit_quantize_cols", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem), true,
                         {p.n, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.colsPerItem}});
     axisTag = p.grouped ? fmt::format("m_grouped{}", p.groups) : "m";
   } else {
