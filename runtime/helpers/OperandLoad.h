@@ -9,14 +9,14 @@ namespace mxjit::helpers {
 
 using formats::DequantRounding;
 
-inline float loadValue(const void* base, int64_t index, int32_t load) {
+__attribute__((always_inline)) inline float loadValue(const void* base, int64_t index, int32_t load) {
   if (load == abi::kQuantizeF32 || load == abi::kHighPrecisionF32) return static_cast<const float*>(base)[index];
   return formats::bf16ToFloat(static_cast<const uint16_t*>(base)[index]);
 }
 
 /// Fills v[0..n) with the operand's values at base[first + i*stride] for one block (n <= block),
 /// transformed as `load` says. `scale` is the block's e8m0 code when load == kDequantize.
-inline void loadBlock(const void* base, int64_t first, int64_t stride, int64_t n, int32_t load, ElemFormat elem,
+__attribute__((always_inline)) inline void loadBlock(const void* base, int64_t first, int64_t stride, int64_t n, int32_t load, ElemFormat elem,
                       ScaleMode mode, uint8_t scale, float* v) {
   if (load == abi::kDequantize) {
     const uint8_t* codes = static_cast<const uint8_t*>(base);

@@ -1,0 +1,53 @@
+// Codegen: a plan becomes verified, optimised native code; the AVX-512 path really uses zmm FMAs and
+// the portable path (AVX-512 forced off) uses none; the LLVM IR holds the plan's constants.
+#include "CodeGen.h"
+#include "ir/Builder.h"
+#include "mxjit/Error.h"
+#include "passes/PassManager.h"
+#include "plan/LowerToPlan.h"
+#include "runtime/OpModules.h"
+
+#include <gtest/gtest.h>
+
+using namespace mxjit;
+
+namespace {
+
+plan::KernelPlan forwardPlan(plan::Microkernel micro) {
+  ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+  passes::PassManager pm;
+  pm.addPipeline();
+  passes::PassOptions o;
+  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
+  pm.run(m, o);
+  return plan::lowerToPlan(m, micro);
+}
+
+TEST(CodeGen, Avx512KernelsUseZmmFma) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512) GTEST_SKIP() << "host has no AVX-512";
+  const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Avx512), target, {true, true});
+  EXPECT_FALSE(compiled.object.empty());
+  EXPECT_NE(compiled.assembly.find("vfmadd231ps\t%zmm"), std::string::npos);
+  ASSERT_EQ(compiled.entryNames.size(), 2u);
+  EXPECT_NE(compiled.assembly.find(compiled.entryNames[1]), std::string::npos);
+  // The entry passes K=256 and N=96 to the helper; after O3 the helper is inlined and gone.
+  EXPECT_NE(compiled.llvmIr.find("i64 256, i64 96"), std::string::npos);
+  EXPECT_EQ(compiled.optimizedIr.find("define internal"), std::string::npos);
+}
+
+TEST(CodeGen, PortableTargetHasNoAvx512) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
+  EXPECT_FALSE(target.avx512);
+  EXPECT_EQ(target.features.find("+avx512"), std::string::npos);
+  const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Portable), target, {false, true});
+  EXPECT_EQ(compiled.assembly.find("zmm"), std::string::npos);
+  EXPECT_NE(compiled.assembly.find("mm"), std::string::npos);  // still vector code (xmm/ymm)
+}
+
+TEST(CodeGen, TargetCapNames) {
+  EXPECT_EQ(codegen::parseTargetCap("portable"), codegen::TargetCap::Portable);
+  EXPECT_THROW(codegen::parseTargetCap("sse9"), Error);
+}
+
+}  // namespace
