@@ -21,7 +21,7 @@ struct KernelSpec {
   uint8_t aLayout, bLayout;          // ir::OperandLayout after fold-relayouts
   uint8_t aElem, bElem;              // element formats of the two operands (or of the quantize)
   uint8_t mode;                      // scale mode
-  uint8_t highPrecision;             // no quantization (bf16/f32 operands as is)
+  uint8_t highPrecision;             // bit 0: a, bit 1: b used unquantized (then its elem is 0)
   uint8_t grouped;                   // quantize along axis 0 restarting at group starts
   uint8_t avx512;                    // the microkernel family
   int32_t block;

@@ -22,6 +22,14 @@ struct NewFunction {
   }
 };
 
+// The operand as the matmul sees it: quantized per the recipe (an mx.quantize the passes will fuse),
+// or as is for a pass the recipe runs in high precision.
+ir::Value* asOperand(ir::Builder& b, ir::Value* x, int64_t axis, const QuantRecipe& r, GemmPass pass, int operand,
+                     ir::Value* groupOffs = nullptr) {
+  const auto elem = operandFormat(r, pass, operand);
+  return elem ? b.quantize(x, axis, *elem, r.block, r.mode, groupOffs) : x;
+}
+
 }  // namespace
 
 ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const QuantRecipe& r, DType out) {
@@ -31,8 +39,8 @@ ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const Qu
   ir::Value* a = b.arg("a", tensor(aType, {"M", "K"}));
   ir::Value* w = b.arg("w", tensor(wType, enk ? std::vector<std::string>{"E", "N", "K"} : std::vector<std::string>{"E", "K", "N"}));
   ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
-  ir::Value* qa = b.quantize(a, 1, r.fwdElem, r.block, r.mode);
-  ir::Value* qw = b.quantize(w, enk ? 2 : 1, r.fwdElem, r.block, r.mode);
+  ir::Value* qa = asOperand(b, a, 1, r, GemmPass::Forward, 0);
+  ir::Value* qw = asOperand(b, w, enk ? 2 : 1, r, GemmPass::Forward, 1);
   b.ret({b.groupedMM(qa, qw, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
                      enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
   return std::move(nf.module);
@@ -47,8 +55,8 @@ ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const Q
   ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
   // dgrad multiplies by B^T: the transposed weights, contracted over N.
   ir::Value* wt = b.transpose(w, {0, 2, 1});  // enk: [E,K,N] = (E, cols, contraction); ekn: [E,N,K]
-  ir::Value* qg = b.quantize(g, 1, r.gradElem, r.block, r.mode);
-  ir::Value* qwt = b.quantize(wt, enk ? 2 : 1, r.fwdElem, r.block, r.mode);
+  ir::Value* qg = asOperand(b, g, 1, r, GemmPass::Dgrad, 0);
+  ir::Value* qwt = asOperand(b, wt, enk ? 2 : 1, r, GemmPass::Dgrad, 1);
   b.ret({b.groupedMM(qg, qwt, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
                      enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
   return std::move(nf.module);
@@ -60,8 +68,8 @@ ir::Module wgradModule(DType aType, DType gradType, const QuantRecipe& r, DType 
   ir::Value* a = b.arg("a", tensor(aType, {"M", "K"}));
   ir::Value* g = b.arg("grad_out", tensor(gradType, {"M", "N"}));
   ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
-  ir::Value* qa = b.quantize(a, 0, r.fwdElem, r.block, r.mode, offs);
-  ir::Value* qg = b.quantize(g, 0, r.gradElem, r.block, r.mode, offs);
+  ir::Value* qa = asOperand(b, a, 0, r, GemmPass::Wgrad, 0, offs);
+  ir::Value* qg = asOperand(b, g, 0, r, GemmPass::Wgrad, 1, offs);
   b.ret({b.groupedMM(qa, qg, offs, ir::GemmKind::G2d2d, out, ir::OperandLayout::MK, ir::OperandLayout::MN)});
   return std::move(nf.module);
 }

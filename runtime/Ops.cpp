@@ -19,13 +19,15 @@ using runtime::KernelSpec;
 using runtime::SpecKind;
 
 KernelSpec gemmSpec(SpecKind kind, DType a, DType b, DType out, ir::OperandLayout aLayout, ir::OperandLayout bLayout,
-                    ElemFormat aElem, ElemFormat bElem, const QuantRecipe& r, int64_t k, int64_t n, int64_t groups) {
+                    const QuantRecipe& r, GemmPass pass, int64_t k, int64_t n, int64_t groups) {
   KernelSpec s = KernelSpec::zeroed();
   s.kind = kind;
   s.aDType = uint8_t(a), s.bDType = uint8_t(b), s.outDType = uint8_t(out);
   s.aLayout = uint8_t(aLayout), s.bLayout = uint8_t(bLayout);
-  s.aElem = uint8_t(aElem), s.bElem = uint8_t(bElem), s.mode = uint8_t(r.mode);
-  s.block = r.block;
+  const auto aElem = operandFormat(r, pass, 0), bElem = operandFormat(r, pass, 1);
+  s.aElem = aElem ? uint8_t(*aElem) : 0, s.bElem = bElem ? uint8_t(*bElem) : 0;
+  s.highPrecision = uint8_t((aElem ? 0 : 1) | (bElem ? 0 : 2));
+  if (aElem || bElem) s.mode = uint8_t(r.mode), s.block = r.block;
   s.k = k, s.n = n, s.groups = groups;
   return s;
 }
@@ -63,8 +65,8 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
   const GroupedMMShape s = checkForward(a, w, layout, offs, recipe, out);
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) requireData(*t, name);
   auto kernel = runtime.impl().kernelFor(
-      gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout), recipe.fwdElem,
-               recipe.fwdElem, recipe, s.k, s.n, s.experts),
+      gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout), recipe,
+               GemmPass::Forward, s.k, s.n, s.experts),
       [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
       {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
   runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options().threads);
@@ -83,12 +85,12 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
   auto dgrad = runtime.impl().kernelFor(
       // dgrad is a 2d3d over B^T: contraction N, columns K, the weight layout flipped by fold-relayouts.
       gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,
-               ir::flipped(weightOperand(layout)), recipe.gradElem, recipe.fwdElem, recipe, d.n, d.k, d.experts),
+               ir::flipped(weightOperand(layout)), recipe, GemmPass::Dgrad, d.n, d.k, d.experts),
       [&] { return runtime::dgradModule(gradOut.dtype, w.dtype, layout, recipe, gradA.dtype); },
       {{"K", d.k}, {"N", d.n}, {"E", d.experts}});
   auto wgrad = runtime.impl().kernelFor(
       gemmSpec(SpecKind::Gemm2d2d, a.dtype, gradOut.dtype, gradB.dtype, ir::OperandLayout::MK, ir::OperandLayout::MN,
-               recipe.fwdElem, recipe.gradElem, recipe, g.k, g.n, g.experts),
+               recipe, GemmPass::Wgrad, g.k, g.n, g.experts),
       [&] { return runtime::wgradModule(a.dtype, gradOut.dtype, recipe, gradB.dtype); },
       {{"K", g.k}, {"N", g.n}, {"E", g.experts}});
   runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options().threads);

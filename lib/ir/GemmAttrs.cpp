@@ -79,4 +79,26 @@ std::optional<FusedQuant> parseFusedQuant(std::string_view s) {
   return q;
 }
 
+std::string_view gemmRoleName(GemmRole r) {
+  switch (r) {
+  case GemmRole::Forward: return "fwd";
+  case GemmRole::Dgrad: return "dgrad";
+  case GemmRole::Wgrad: return "wgrad";
+  }
+  return "?";
+}
+
+std::optional<GemmRole> parseGemmRole(std::string_view s) {
+  for (GemmRole r : {GemmRole::Forward, GemmRole::Dgrad, GemmRole::Wgrad})
+    if (s == gemmRoleName(r)) return r;
+  return std::nullopt;
+}
+
+std::optional<FusedQuant> recipeOperandQuant(const QuantRecipe& r, GemmRole role, int operand) {
+  static_assert(int(GemmRole::Wgrad) == int(GemmPass::Wgrad) && int(GemmRole::Dgrad) == int(GemmPass::Dgrad));
+  const auto elem = operandFormat(r, static_cast<GemmPass>(role), operand);
+  if (!elem) return std::nullopt;
+  return FusedQuant{*elem, r.block, r.mode};
+}
+
 }  // namespace mxjit::ir

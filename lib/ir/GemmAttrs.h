@@ -25,6 +25,16 @@ struct FusedQuant {
   bool operator==(const FusedQuant&) const = default;
 };
 
+/// Which pass of a training step a matmul is, for recipes that treat gradients differently:
+/// fwd (a = activations, b = weights), dgrad (a = grad_out, b = weights), wgrad (a = activations,
+/// b = grad_out).
+enum class GemmRole : uint8_t { Forward, Dgrad, Wgrad };
+
+std::string_view gemmRoleName(GemmRole r);  // "fwd", "dgrad", "wgrad"
+std::optional<GemmRole> parseGemmRole(std::string_view s);
+/// The quantization a recipe gives operand a (0) or b (1) of a matmul in `role`; nullopt = high precision.
+std::optional<FusedQuant> recipeOperandQuant(const QuantRecipe& r, GemmRole role, int operand);
+
 std::string_view gemmKindName(GemmKind k);  // "2d3d", "2d2d"
 std::optional<GemmKind> parseGemmKind(std::string_view s);
 std::string_view operandLayoutName(OperandLayout l);  // "mk", "km", "ekn", "enk", "mn", "nm"

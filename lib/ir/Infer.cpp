@@ -191,6 +191,30 @@ std::optional<FusedQuant> fusedAttr(const Op& op, const OpRules& r, std::string_
   return q;
 }
 
+// A named recipe stands for the qa/qb it will expand to (expand-recipe); it cannot sit beside them.
+std::pair<std::optional<FusedQuant>, std::optional<FusedQuant>> operandQuants(const Op& op, const OpRules& r) {
+  auto qa = fusedAttr(op, r, "qa"), qb = fusedAttr(op, r, "qb");
+  if (!op.find("recipe")) {
+    if (op.find("role")) r.attrFail("role", "needs a recipe attribute");
+    return {qa, qb};
+  }
+  if (qa || qb) r.attrFail("recipe", "cannot be combined with qa/qb (expand-recipe turns the recipe into them)");
+  QuantRecipe recipe;
+  try {
+    recipe = recipePreset(r.word("recipe"));
+  } catch (const Error& e) {
+    r.attrFail("recipe", e.what());
+  }
+  if (!op.find("role")) r.attrFail("recipe", "needs a role attribute (fwd, dgrad or wgrad)");
+  const auto role = parseGemmRole(r.word("role"));
+  if (!role) r.attrFail("role", fmt::format("unknown role '{}' (expected fwd, dgrad or wgrad)", r.word("role")));
+  for (int i = 0; i < 2; ++i) {
+    if (r.type(i).mx) continue;  // prequantized operands pass through
+    (i == 0 ? qa : qb) = recipeOperandQuant(recipe, *role, i);
+  }
+  return {qa, qb};
+}
+
 void checkLayoutKinds(const OpRules& r, GemmKind kind, OperandLayout la, OperandLayout lb) {
   using L = OperandLayout;
   if (kind == GemmKind::G2d3d) {
@@ -262,7 +286,7 @@ TensorType inferGroupedMM(const Op& op, const OpRules& r) {
   if (!kind) r.attrFail("kind", fmt::format("unknown kind '{}' (expected 2d3d or 2d2d)", r.word("kind")));
   const DType out = r.outDType("out");
   const OperandLayout la = layoutAttr(r, "a"), lb = layoutAttr(r, "b");
-  const auto qa = fusedAttr(op, r, "qa"), qb = fusedAttr(op, r, "qb");
+  const auto [qa, qb] = operandQuants(op, r);
   checkLayoutKinds(r, *kind, la, lb);
   const bool is3d = *kind == GemmKind::G2d3d;
   checkRank(r, 0, 2, la);

@@ -14,10 +14,11 @@ constexpr AttrSpec kQuantize[] = {{"axis", AttrKind::Int, true},
 constexpr AttrSpec kDequantize[] = {{"out", AttrKind::Word, true}};
 constexpr AttrSpec kTranspose[] = {{"perm", AttrKind::List, true}};
 constexpr AttrSpec kSwizzle[] = {{"scales", AttrKind::Word, true}};
-// qa/qb appear only after fuse-quantize, so they are optional.
-constexpr AttrSpec kGroupedMM[] = {{"kind", AttrKind::Word, true}, {"out", AttrKind::Word, true},
-                                   {"a", AttrKind::Word, true},    {"b", AttrKind::Word, true},
-                                   {"qa", AttrKind::Word, false},  {"qb", AttrKind::Word, false}};
+// recipe/role are expanded away by expand-recipe; qa/qb appear only after fuse-quantize or expand-recipe.
+constexpr AttrSpec kGroupedMM[] = {{"kind", AttrKind::Word, true},    {"out", AttrKind::Word, true},
+                                   {"a", AttrKind::Word, true},       {"b", AttrKind::Word, true},
+                                   {"recipe", AttrKind::Word, false}, {"role", AttrKind::Word, false},
+                                   {"qa", AttrKind::Word, false},     {"qb", AttrKind::Word, false}};
 
 constexpr std::array kOperandCounts = {
 #define MXJIT_OP(Enum, Name, Operands, HasResult) Operands,

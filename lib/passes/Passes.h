@@ -17,6 +17,7 @@ struct PassOptions {
 };
 
 bool verify(ir::Module& m, const PassOptions& o);               // Verify.cpp: throws on ill-formed IR
+bool expandRecipe(ir::Module& m, const PassOptions& o);         // ExpandRecipe.cpp
 bool canonicalizeLayouts(ir::Module& m, const PassOptions& o);  // CanonicalizeLayouts.cpp
 bool foldRelayouts(ir::Module& m, const PassOptions& o);        // FoldRelayouts.cpp
 bool fuseQuantize(ir::Module& m, const PassOptions& o);         // FuseQuantize.cpp

@@ -7,9 +7,13 @@
 namespace mxjit::passes {
 namespace {
 
-constexpr std::array<PassInfo, 5> kPipeline = {{
+constexpr std::array<PassInfo, 6> kPipeline = {{
     {"verify", "check the input first, so every later pass may rely on well-formed, well-typed IR",
      &verify},
+    {"expand-recipe",
+     "turn a named recipe and role into each operand's concrete quantization (qa/qb) first, so every later "
+     "pass sees formats, never names",
+     &expandRecipe},
     {"canonicalize-layouts",
      "move transposes past quantize and collapse them, so each transpose left sits right before its "
      "consumer",

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace mxjit::reference {
@@ -18,8 +19,10 @@ using formats::DequantRounding;
 
 // Round-trip values through MX quantization along `axis` (blocks of the recipe), as the emulated
 // path does before its bf16 matmul.
-std::vector<float> quantDequant(std::vector<float> values, std::span<const int64_t> shape, int axis, ElemFormat f,
-                                const QuantRecipe& r) {
+std::vector<float> quantDequant(std::vector<float> values, std::span<const int64_t> shape, int axis,
+                                std::optional<ElemFormat> format, const QuantRecipe& r) {
+  if (!format) return values;  // a high-precision operand is used as is
+  const ElemFormat f = *format;
   std::vector<uint8_t> q(values.size());
   const formats::AxisSplit s = formats::splitAtAxis(shape, axis);
   std::vector<uint8_t> scales(static_cast<size_t>(s.outer * (s.length / r.block) * s.inner));
@@ -29,7 +32,10 @@ std::vector<float> quantDequant(std::vector<float> values, std::span<const int64
 }
 
 // The same along rows [begin, end) of a (rows, cols) matrix, blocks restarting at `begin` (§6.4).
-void quantDequantRowSegment(float* m, int64_t cols, int64_t begin, int64_t end, ElemFormat f, const QuantRecipe& r) {
+void quantDequantRowSegment(float* m, int64_t cols, int64_t begin, int64_t end, std::optional<ElemFormat> format,
+                            const QuantRecipe& r) {
+  if (!format) return;
+  const ElemFormat f = *format;
   std::vector<float> column(static_cast<size_t>(r.block));
   std::vector<uint8_t> q(static_cast<size_t>(r.block));
   for (int64_t first = begin; first < end; first += r.block) {
@@ -71,9 +77,9 @@ void groupedMMForward(const TensorView& a, const TensorView& w, WeightLayout lay
   const int64_t experts = s.experts, k = s.k, n = s.n;
   const std::vector<GroupRange>& groups = s.groups;
 
-  const std::vector<float> aHat = quantDequant(formats::widenToFloat(a, "A"), a.shape, 1, recipe.fwdElem, recipe);
+  const std::vector<float> aHat = quantDequant(formats::widenToFloat(a, "A"), a.shape, 1, operandFormat(recipe, GemmPass::Forward, 0), recipe);
   std::vector<float> wHat = quantDequant(formats::widenToFloat(w, "W"), w.shape, layout == WeightLayout::EKN ? 1 : 2,
-                                         recipe.fwdElem, recipe);
+                                         operandFormat(recipe, GemmPass::Forward, 1), recipe);
   if (layout == WeightLayout::EKN) wHat = transposeExperts(wHat, experts, k, n);  // now (E, N, K)
 
   std::fill_n(static_cast<uint8_t*>(out.data), out.nbytes(), 0);  // rows past offs[E-1] stay zero
@@ -89,9 +95,9 @@ void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout
   const std::vector<GroupRange>& groups = s.groups;
 
   const std::vector<float> gHat =
-      quantDequant(formats::widenToFloat(gradOut, "grad_out"), gradOut.shape, 1, recipe.gradElem, recipe);
+      quantDequant(formats::widenToFloat(gradOut, "grad_out"), gradOut.shape, 1, operandFormat(recipe, GemmPass::Dgrad, 0), recipe);
   std::vector<float> wHat = quantDequant(formats::widenToFloat(w, "W"), w.shape, layout == WeightLayout::EKN ? 2 : 1,
-                                         recipe.fwdElem, recipe);
+                                         operandFormat(recipe, GemmPass::Dgrad, 1), recipe);
   if (layout == WeightLayout::ENK) wHat = transposeExperts(wHat, experts, n, k);  // now (E, K, N)
 
   std::fill_n(static_cast<uint8_t*>(gradA.data), gradA.nbytes(), 0);
@@ -108,8 +114,8 @@ void groupedMMWgrad(const TensorView& a, const TensorView& gradOut, const Tensor
 
   std::vector<float> aHat = formats::widenToFloat(a, "A"), gHat = formats::widenToFloat(gradOut, "grad_out");
   for (const GroupRange& g : groups) {
-    quantDequantRowSegment(aHat.data(), k, g.begin, g.end, recipe.fwdElem, recipe);
-    quantDequantRowSegment(gHat.data(), n, g.begin, g.end, recipe.gradElem, recipe);
+    quantDequantRowSegment(aHat.data(), k, g.begin, g.end, operandFormat(recipe, GemmPass::Wgrad, 0), recipe);
+    quantDequantRowSegment(gHat.data(), n, g.begin, g.end, operandFormat(recipe, GemmPass::Wgrad, 1), recipe);
   }
   // Token-major copies: row i of aT is A[:, i] (length M), so each sum below is one contiguous dot.
   const std::vector<float> aT = transposeExperts(aHat, 1, m, k), gT = transposeExperts(gHat, 1, m, n);

@@ -1,6 +1,7 @@
 // Scalar reference MXFP8 grouped GEMM: forward, dgrad and wgrad exactly as torchao's emulated path
 // (mx-semantics.md §6): quantize each operand along its contraction axis, dequantize to bf16, multiply
-// with fp32 accumulation in ascending index order, round once to the output dtype.
+// with fp32 accumulation in ascending index order, round once to the output dtype. Operands the recipe
+// leaves unquantized (the bf16 recipe; wgrad with wgradHighPrecision) are used as they are.
 #pragma once
 #include "mxjit/Recipe.h"
 #include "mxjit/Tensor.h"

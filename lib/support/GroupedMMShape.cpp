@@ -61,7 +61,7 @@ GroupedMMShape checkForward(const TensorView& a, const TensorView& w, WeightLayo
     throw Error(ErrorKind::ShapeMismatch, fmt::format("A has shape {} but W ({} layout, shape {}) has K={}",
                                                       shapeString(a.shape), weightLayoutName(layout), shapeString(w.shape), k));
   GroupedMMShape s{a.dim(0), k, n, experts, checkGroups(offs, experts, a.dim(0), recipe)};
-  expectDivisible(k, "K", recipe.block, "grouped_mm forward");
+  if (operandFormat(recipe, GemmPass::Forward, 0)) expectDivisible(k, "K", recipe.block, "grouped_mm forward");
   expectOutput(out, "out", {s.m, n});
   return s;
 }
@@ -75,7 +75,7 @@ GroupedMMShape checkDgrad(const TensorView& gradOut, const TensorView& w, Weight
                                                       shapeString(gradOut.shape), weightLayoutName(layout),
                                                       shapeString(w.shape), n));
   GroupedMMShape s{gradOut.dim(0), k, n, experts, checkGroups(offs, experts, gradOut.dim(0), recipe)};
-  expectDivisible(n, "N", recipe.block, "grouped_mm dgrad");
+  if (operandFormat(recipe, GemmPass::Dgrad, 0)) expectDivisible(n, "N", recipe.block, "grouped_mm dgrad");
   expectOutput(gradA, "grad_A", {s.m, k});
   return s;
 }

@@ -58,7 +58,8 @@ TEST(Pipeline, ListsThePassesInOrderWithAReasonEach) {
     EXPECT_GT(std::string(p.why).size(), 20u) << p.name;
     EXPECT_EQ(passes::findPass(p.name), &p);
   }
-  EXPECT_THAT(names, ElementsAre("verify", "canonicalize-layouts", "fold-relayouts", "fuse-quantize", "specialize"));
+  EXPECT_THAT(names, ElementsAre("verify", "expand-recipe", "canonicalize-layouts", "fold-relayouts", "fuse-quantize",
+                                 "specialize"));
   EXPECT_EQ(passes::findPass("fold"), nullptr);
 }
 
@@ -70,12 +71,14 @@ TEST(PassManager, PrintAfterAllDumpsAfterEveryPass) {
     EXPECT_EQ(dumps[i].pass, passes::pipeline()[i].name);
     EXPECT_EQ(ir::print(ir::parse(dumps[i].text)), dumps[i].text) << "dump after " << dumps[i].pass;
   }
-  // verify and specialize (nothing to bind) change nothing on this program; the middle three do.
+  // verify, expand-recipe (no recipe named) and specialize (nothing to bind) change nothing on this
+  // program; the three layout and fusion passes do.
   EXPECT_FALSE(dumps[0].changed);
-  EXPECT_TRUE(dumps[1].changed);
+  EXPECT_FALSE(dumps[1].changed);
   EXPECT_TRUE(dumps[2].changed);
   EXPECT_TRUE(dumps[3].changed);
-  EXPECT_FALSE(dumps[4].changed);
+  EXPECT_TRUE(dumps[4].changed);
+  EXPECT_FALSE(dumps[5].changed);
   EXPECT_EQ(dumps[0].text, ir::print(ir::parse(kForward)));
 }
 
@@ -105,7 +108,7 @@ TEST(PassManager, AddByNamesKeepsTheGivenOrder) {
 TEST(PassManager, UnknownPassNamesListTheKnownOnes) {
   passes::PassManager pm;
   EXPECT_EQ(test::errorOf([&] { pm.addByNames("verify,fold"); }),
-            "unknown pass 'fold' (known: verify, canonicalize-layouts, fold-relayouts, fuse-quantize, specialize)");
+            "unknown pass 'fold' (known: verify, expand-recipe, canonicalize-layouts, fold-relayouts, fuse-quantize, specialize)");
   EXPECT_THAT(test::errorOf([&] { pm.addByNames("verify,,specialize"); }), HasSubstr("unknown pass ''"));
   EXPECT_EQ(test::errorOf([&] { pm.addByNames(""); }), "(no error)");  // parse and print only
 }
