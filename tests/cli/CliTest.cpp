@@ -109,6 +109,20 @@ TEST_F(Cli, GroupedMMForwardAndBackwardEqualTheLibrary) {
   for (int64_t i = 90 * 32; i < 96 * 32; ++i) ASSERT_EQ(got.data<float>()[i], 0.0f);
 }
 
+TEST_F(Cli, RecipeFlagEqualsTheLibraryRecipe) {
+  for (const char* name : {"mxfp8_e4m3_e5m2grad", "mxfp8_e4m3_wgrad_hp", "bf16"}) {
+    const CliResult r = run("grouped-mm --a " + path("a.npy") + " --b " + path("w.npy") + " --b-layout enk --offs " +
+                            path("offs.npy") + " --recipe " + name + " --out-dtype f32 --out " + path("out.npy") +
+                            " --grad-out " + path("do.npy") + " --grad-a " + path("ga.npy") + " --grad-b " + path("gb.npy"));
+    ASSERT_EQ(r.status, 0) << r.output;
+    const QuantRecipe recipe = recipePreset(name);
+    HostTensor gradB(DType::F32, {3, 64, 32});
+    reference::groupedMMWgrad(a_.view(), gradOut_.view(), offs_.view(), recipe, gradB.view());
+    const HostTensor got = npy::readNpy(path("gb.npy"));
+    EXPECT_TRUE(std::equal(got.bytes(), got.bytes() + got.nbytes(), gradB.bytes())) << name;
+  }
+}
+
 TEST_F(Cli, DemoPasses) {
   const CliResult r = run("demo --tokens 200 --k 64 --n 64 --experts 4");
   EXPECT_EQ(r.status, 0) << r.output;
@@ -131,6 +145,7 @@ TEST_F(Cli, BadInputGetsOneClearLine) {
   expectError(gemmArgs() + " --grad-a " + path("ga.npy"), "--grad-a and --grad-b need --grad-out");
   expectError(gemmArgs() + " --frobnicate 1", "unknown argument '--frobnicate'");
   expectError("grouped-mm --a " + path("a.npy"), "missing required flag --b-layout");
+  expectError(gemmArgs() + " --recipe mxfp4", "unknown recipe 'mxfp4'");
   expectError(gemmArgs() + " --out-dtype f16", "unknown --out-dtype 'f16'");
   expectError("grouped-mm --a " + path("missing.npy") + " --b " + path("w.npy") +
                   " --b-layout enk --offs " + path("offs.npy") + " --elem e4m3 --mode floor --out " + path("o.npy"),

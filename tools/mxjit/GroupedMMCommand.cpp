@@ -22,14 +22,15 @@ DType parseOutDType(const std::string& s) {
 
 int runGroupedMM(std::span<char* const> argv) {
   const Args args(argv, {"a", "b", "b-layout", "offs", "elem", "grad-elem", "mode", "block", "out", "out-dtype",
-                         "grad-out", "grad-a", "grad-b", "engine"});
+                         "grad-out", "grad-a", "grad-b", "engine", "recipe"});
   const Engine engine = parseEngine(args.valueOr("engine", "jit"));
   const WeightLayout layout = parseWeightLayout(args.required("b-layout"));
-  QuantRecipe recipe;
-  recipe.fwdElem = parseElemFormat(args.required("elem"));
-  recipe.gradElem = parseElemFormat(args.valueOr("grad-elem", std::string(elemFormatName(recipe.fwdElem))));
-  recipe.mode = parseScaleMode(args.required("mode"));
-  recipe.block = args.intOr("block", 32);
+  // A named recipe (default mxfp8_e4m3) sets every field; explicit flags then override single ones.
+  QuantRecipe recipe = recipePreset(args.valueOr("recipe", "mxfp8_e4m3"));
+  if (auto elem = args.optional("elem")) recipe.fwdElem = parseElemFormat(*elem);
+  if (auto grad = args.optional("grad-elem")) recipe.gradElem = parseElemFormat(*grad);
+  if (auto mode = args.optional("mode")) recipe.mode = parseScaleMode(*mode);
+  recipe.block = args.intOr("block", recipe.block);
   validateRecipe(recipe);
   const DType outDType = parseOutDType(args.valueOr("out-dtype", "bf16"));
   const std::string outPath = args.required("out");

@@ -16,9 +16,12 @@ commands:
   demo         run a built-in MoE-shaped MXFP8 grouped GEMM (forward, dgrad, wgrad) and check it
   quantize     --input X.npy --input-dtype f32|bf16 --elem e4m3|e5m2 --mode floor|rceil|ceil|even
                --block 32 [--axis -1] --qdata Q.npy --scale S.npy [--engine jit|reference]
-  grouped-mm   --a A.npy --b W.npy --b-layout enk|ekn --offs OFFS.npy --elem e4m3 --grad-elem e4m3|e5m2
-               --mode floor|rceil|ceil|even --out OUT.npy [--out-dtype bf16|f32] [--block 32]
-               [--grad-out DO.npy --grad-a GA.npy --grad-b GB.npy] [--engine jit|reference]
+  grouped-mm   --a A.npy --b W.npy --b-layout enk|ekn --offs OFFS.npy --out OUT.npy [--recipe NAME]
+               [--elem e4m3] [--grad-elem e4m3|e5m2] [--mode floor|rceil|ceil|even] [--block 32]
+               [--out-dtype bf16|f32] [--grad-out DO.npy --grad-a GA.npy --grad-b GB.npy]
+               [--engine jit|reference]
+               recipes: mxfp8_e4m3 (default), mxfp8_e4m3_floor, mxfp8_e4m3_e5m2grad,
+               mxfp8_e4m3_wgrad_hp, mxfp8_e4m3_b128, bf16; explicit flags override the recipe's fields
 
 bf16 tensors travel as '<u2' bit patterns, fp8 and e8m0 as '|u1', offsets as '<i4'.
 )";
