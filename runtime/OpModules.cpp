@@ -46,6 +46,28 @@ ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const Qu
   return std::move(nf.module);
 }
 
+ir::Module prequantizedForwardModule(DType aType, std::optional<PrequantizedOperand> pa, PrequantizedOperand pw,
+                                     WeightLayout layout, const QuantRecipe& r, DType out) {
+  NewFunction nf("grouped_mm_forward_prequantized");
+  ir::Builder b(*nf.f);
+  const bool enk = layout == WeightLayout::ENK;
+  auto mxType = [](PrequantizedOperand p, int axis, std::vector<std::string> dims) {
+    ir::TensorType t = tensor(p.elem == ElemFormat::E4M3 ? DType::E4M3 : DType::E5M2, std::move(dims));
+    t.mx = ir::MXEncoding{p.elem, p.block, axis, ir::ScaleLayout::Plain};
+    return t;
+  };
+  ir::Value* a = b.arg("a", pa ? mxType(*pa, 1, {"M", "K"}) : tensor(aType, {"M", "K"}));
+  ir::Value* w = b.arg("w", mxType(pw, enk ? 2 : 1, enk ? std::vector<std::string>{"E", "N", "K"} : std::vector<std::string>{"E", "K", "N"}));
+  ir::Value* offs = b.arg("offs", tensor(DType::I32, {"E"}));
+  // Quantized weights make the activations quantized too (a matmul's operands share one precision).
+  QuantRecipe quantized = r;
+  quantized.quantized = true;
+  ir::Value* qa = pa ? a : asOperand(b, a, 1, quantized, GemmPass::Forward, 0);
+  b.ret({b.groupedMM(qa, w, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
+                     enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
+  return std::move(nf.module);
+}
+
 ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const QuantRecipe& r, DType out) {
   NewFunction nf("grouped_mm_dgrad");
   ir::Builder b(*nf.f);

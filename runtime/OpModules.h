@@ -5,9 +5,19 @@
 #include "ir/Op.h"
 #include "mxjit/Recipe.h"
 
+#include <optional>
+
 namespace mxjit::runtime {
 
 ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const QuantRecipe& recipe, DType out);
+/// A forward whose weights (and, if `aPrequantized`, activations) arrive as MX arguments with plain
+/// scales quantized along K: no quantize op for them, the kernel decodes them while packing.
+struct PrequantizedOperand {
+  ElemFormat elem;
+  int32_t block;
+};
+ir::Module prequantizedForwardModule(DType aType, std::optional<PrequantizedOperand> a, PrequantizedOperand w,
+                                     WeightLayout layout, const QuantRecipe& recipe, DType out);
 ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const QuantRecipe& recipe, DType out);
 ir::Module wgradModule(DType aType, DType gradType, const QuantRecipe& recipe, DType out);
 /// A 2-D quantize along axis 1 (rows of K) or axis 0 (along M, optionally restarting blocks at group

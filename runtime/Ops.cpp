@@ -27,7 +27,7 @@ KernelSpec gemmSpec(SpecKind kind, DType a, DType b, DType out, ir::OperandLayou
   const auto aElem = operandFormat(r, pass, 0), bElem = operandFormat(r, pass, 1);
   s.aElem = aElem ? uint8_t(*aElem) : 0, s.bElem = bElem ? uint8_t(*bElem) : 0;
   s.highPrecision = uint8_t((aElem ? 0 : 1) | (bElem ? 0 : 2));
-  if (aElem || bElem) s.mode = uint8_t(r.mode), s.block = r.block;
+  if (aElem || bElem) s.mode = uint8_t(r.mode), s.block = r.block, s.bBlock = r.block;
   s.k = k, s.n = n, s.groups = groups;
   return s;
 }
@@ -52,12 +52,6 @@ void requireData(const TensorView& t, std::string_view what) {
   if (t.numel() > 0 && t.data == nullptr) throw Error(ErrorKind::InvalidArgument, fmt::format("{} has a null data pointer", what));
 }
 
-// 2d3d outputs are written only for rows inside a group; the rest are zero by contract.
-void zeroRowsPastLastGroup(const TensorView& out, const GroupedMMShape& s) {
-  const int64_t last = s.groups.empty() ? 0 : s.groups.back().end, rowBytes = out.nbytes() / std::max<int64_t>(s.m, 1);
-  if (last < s.m) std::memset(static_cast<char*>(out.data) + last * rowBytes, 0, (s.m - last) * rowBytes);
-}
-
 }  // namespace
 
 void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs,
@@ -70,7 +64,7 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
       [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
       {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
   runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options().threads);
-  zeroRowsPastLastGroup(out, s);
+  runtime::zeroRowsPastLastGroup(out, s.groups);
 }
 
 void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs,
@@ -94,7 +88,7 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
       [&] { return runtime::wgradModule(a.dtype, gradOut.dtype, recipe, gradB.dtype); },
       {{"K", g.k}, {"N", g.n}, {"E", g.experts}});
   runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options().threads);
-  zeroRowsPastLastGroup(gradA, d);
+  runtime::zeroRowsPastLastGroup(gradA, d.groups);
   runtime::runKernel(*wgrad, kernelArgs(a.data, gradOut.data, offs, gradB.data, g.m), offsSpan(offs), runtime.options().threads);
 }
 

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 
 namespace mxjit::runtime {
@@ -46,6 +47,13 @@ std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::S
   if (stage.grid == plan::ItemGrid::RowTiles)
     for (int64_t row = 0; row < m; row += plan.rowsPerItem) items.push_back({0, row, std::min<int64_t>(row + plan.rowsPerItem, m), 0, 0});
   return items;
+}
+
+void zeroRowsPastLastGroup(const TensorView& out, const std::vector<GroupRange>& groups) {
+  const int64_t rows = out.dim(0), last = groups.empty() ? 0 : groups.back().end;
+  if (last >= rows) return;
+  const int64_t rowBytes = out.nbytes() / rows;
+  std::memset(static_cast<char*>(out.data) + last * rowBytes, 0, static_cast<size_t>((rows - last) * rowBytes));
 }
 
 void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads) {

@@ -2,6 +2,8 @@
 // runtime offs) are spread over OpenMP threads, stage after stage.
 #pragma once
 #include "Kernel.h"
+#include "mxjit/Tensor.h"
+#include "support/GroupOffsets.h"
 
 #include <span>
 
@@ -14,5 +16,8 @@ std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::S
 /// Runs every stage of `kernel`; `args` must hold the operands, offs, outputs and m. Allocates the
 /// packed panels and per-thread scratch the plan asks for. threads <= 0: OpenMP's default.
 void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads);
+
+/// A 2d3d result's rows past the last group belong to no group: zero them, as the contract says.
+void zeroRowsPastLastGroup(const TensorView& out, const std::vector<GroupRange>& groups);
 
 }  // namespace mxjit::runtime

@@ -27,4 +27,14 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
                          const TensorView& gradOut, const QuantRecipe& recipe, const TensorView& gradA,
                          const TensorView& gradB, Runtime& runtime = Runtime::global());
 
+/// The forward with prequantized weights (inference, or weights quantized once across micro-batches):
+/// W's codes [E,N,K] (ENK) or [E,K,N] (EKN) quantized along K in any scale layout (Blocked128x4 and
+/// PackedI32 for ENK only); A is quantized per `recipe` as above. The quantize of W is not run at all.
+void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
+                const QuantRecipe& recipe, const TensorView& out, Runtime& runtime = Runtime::global());
+
+/// The same with prequantized activations too: A's codes [M,K] quantized along K.
+void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
+                const TensorView& out, Runtime& runtime = Runtime::global());
+
 }  // namespace mxjit

@@ -1,25 +1,19 @@
 #include "formats/BlockedScales.h"
 
+#include "common/ErrorOf.h"
+#include "common/RandomCodes.h"
 #include "mxjit/Error.h"
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
 
 using namespace mxjit;
 using namespace mxjit::formats;
+using mxjit::test::errorOf;
+using mxjit::test::randomCodes;
 
 namespace {
-
-// Random codes in [1, 255], so a zero in an output can only come from padding.
-std::vector<uint8_t> randomCodes(int64_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(1, 255);
-  std::vector<uint8_t> v(n);
-  for (auto& x : v) x = static_cast<uint8_t>(dist(rng));
-  return v;
-}
 
 // torchao's to_blocked, written from its tensor definition rather than the offset formula:
 // zero-pad to (Rp, Cp), view as (Rp/128, 4, 32, Cp/4, 4) with row = rb*128 + i*32 + j and
@@ -34,18 +28,6 @@ std::vector<uint8_t> reshapePermuteBlocked(const std::vector<uint8_t>& plain, in
         for (int64_t i = 0; i < 4; ++i)
           for (int64_t cc = 0; cc < 4; ++cc) out.push_back(padded(rb * 128 + i * 32 + j, cb * 4 + cc));
   return out;
-}
-
-// Runs f and returns the message of the mxjit::Error it throws, checking the kind.
-template <class F> std::string errorOf(F&& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no mxjit::Error thrown";
-  return "";
 }
 
 }  // namespace

@@ -1,25 +1,19 @@
 #include "formats/PackedScales.h"
 
+#include "common/ErrorOf.h"
+#include "common/RandomCodes.h"
 #include "mxjit/Error.h"
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
 
 using namespace mxjit;
 using namespace mxjit::formats;
+using mxjit::test::errorOf;
+using mxjit::test::randomCodes;
 
 namespace {
-
-// Random codes in [1, 255], so a zero byte in packed storage can only be padding.
-std::vector<uint8_t> randomCodes(int64_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(1, 255);
-  std::vector<uint8_t> v(n);
-  for (auto& x : v) x = static_cast<uint8_t>(dist(rng));
-  return v;
-}
 
 int64_t nonZeroBytes(const std::vector<int32_t>& words) {
   int64_t n = 0;
@@ -32,17 +26,6 @@ int64_t nonZeroBytes(const std::vector<int32_t>& words) {
 int32_t expectedWord(const uint8_t* row, int64_t kGroups, int64_t w) {
   auto at = [&](int64_t k) -> uint8_t { return k < kGroups ? row[k] : 0; };
   return packCodes(at(4 * w), at(4 * w + 1), at(4 * w + 2), at(4 * w + 3));
-}
-
-template <class F> std::string errorOf(F&& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no mxjit::Error thrown";
-  return "";
 }
 
 }  // namespace

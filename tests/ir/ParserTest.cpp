@@ -4,6 +4,8 @@
 #include "ir/Printer.h"
 
 #include "Programs.h"
+#include "common/ErrorOf.h"
+#include "common/ReadmeProgram.h"
 #include "mxjit/Error.h"
 
 #include <gmock/gmock.h>
@@ -11,6 +13,7 @@
 
 using namespace mxjit;
 using namespace mxjit::ir;
+using mxjit::test::kReadmeMoeUp;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -18,25 +21,9 @@ namespace {
 
 // The Parse error message of `text`, failing the test for any other outcome.
 std::string parseError(const std::string& text, std::string_view name = "<input>") {
-  try {
-    parse(text, name);
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::Parse) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "parsed without error:\n" << text;
-  return "";
+  SCOPED_TRACE("parsing:\n" + text);
+  return test::errorOf([&] { parse(text, name); }, ErrorKind::Parse);
 }
-
-constexpr const char* kReadme =
-    R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
-  %qx = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil
-  %wt = mx.transpose %w perm=[0,2,1]
-  %qw = mx.quantize %wt axis=1 elem=e4m3 block=32 mode=rceil
-  %y = mx.grouped_mm %qx, %qw, %offs kind=2d3d out=bf16 a=mk b=ekn
-  return %y
-}
-)";
 
 TEST(Parser, ExampleProgramsRoundTripExactly) {
   const auto programs = test::irPrograms();
@@ -48,7 +35,7 @@ TEST(Parser, ExampleProgramsRoundTripExactly) {
 }
 
 TEST(Parser, ReadmeExampleIsOneOfThePrograms) {
-  const Module m = parse(kReadme);
+  const Module m = parse(kReadmeMoeUp);
   ASSERT_EQ(m.functions.size(), 1u);
   const Function& f = *m.functions[0];
   EXPECT_EQ(f.name, "moe_up");
@@ -58,7 +45,7 @@ TEST(Parser, ReadmeExampleIsOneOfThePrograms) {
   EXPECT_EQ(f.ops[3]->loc.line, 5);
   EXPECT_EQ(f.ops[3]->loc.col, 3);
   EXPECT_EQ(typeString(f.ops[2]->result->type), "mx<e4m3,block=32,axis=1,scales=plain>[8,2048,1024]");
-  EXPECT_EQ(print(m), kReadme);
+  EXPECT_EQ(print(m), kReadmeMoeUp);
 }
 
 TEST(Parser, SloppySpellingPrintsCanonically) {
@@ -72,7 +59,7 @@ func   @moe_up ( %x :bf16[ M , 2048 ],%w: bf16[8,1024,2048] ,
       // a comment line
   %y = mx.grouped_mm %qx,%qw , %offs kind=2d3d out=bf16 a=mk b=ekn
   return %y }   // no newline at the end)";
-  EXPECT_EQ(print(parse(sloppy)), kReadme);
+  EXPECT_EQ(print(parse(sloppy)), kReadmeMoeUp);
 }
 
 TEST(Parser, SingleResultInParenthesesAndEmptyModule) {

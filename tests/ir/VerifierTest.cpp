@@ -5,6 +5,7 @@
 #include "ir/Verifier.h"
 
 #include "common/ErrorOf.h"
+#include "common/ReadmeProgram.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,45 +13,30 @@
 using namespace mxjit;
 using namespace mxjit::ir;
 using mxjit::test::errorOf;
+using mxjit::test::kReadmeMoeUp;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 namespace {
-
-constexpr const char* kReadme =
-    R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
-  %qx = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil
-  %wt = mx.transpose %w perm=[0,2,1]
-  %qw = mx.quantize %wt axis=1 elem=e4m3 block=32 mode=rceil
-  %y = mx.grouped_mm %qx, %qw, %offs kind=2d3d out=bf16 a=mk b=ekn
-  return %y
-}
-)";
 
 std::string verifyError(const Module& m) {
   return errorOf([&] { verify(m); });
 }
 
 TEST(Verifier, AcceptsParsedAndBuiltModules) {
-  const Module m = parse(kReadme);
+  const Module m = parse(kReadmeMoeUp);
   EXPECT_NO_THROW(verify(m));
   EXPECT_NO_THROW(verify(Module{}));
 }
 
 TEST(Verifier, ErrorsAreInvalidArgument) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   m.functions[0]->ops.pop_back();
-  try {
-    verify(m);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
-    EXPECT_STREQ(e.what(), "1:1: function @moe_up does not end in return");
-  }
+  EXPECT_EQ(errorOf([&] { verify(m); }, ErrorKind::InvalidArgument), "1:1: function @moe_up does not end in return");
 }
 
 TEST(Verifier, ReinfersEveryRuleAfterAPassEditsAttributes) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   Function& f = *m.functions[0];
   f.ops[0]->setAttr("block", int64_t{48});
   EXPECT_EQ(verifyError(m), "2:3: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]");
@@ -63,20 +49,20 @@ TEST(Verifier, ReinfersEveryRuleAfterAPassEditsAttributes) {
 }
 
 TEST(Verifier, StoredTypesMustMatchInference) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   m.functions[0]->ops[1]->result->type.dims[1] = Dim::fixed(999);
   EXPECT_THAT(verifyError(m), HasSubstr("3:3: mx.transpose: result %wt has type bf16[8,999,1024] but its operands and "
                                         "attributes give bf16[8,2048,1024]"));
 }
 
 TEST(Verifier, ValuesAreDefinedBeforeUse) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   std::swap(m.functions[0]->ops[0], m.functions[0]->ops[3]);
   EXPECT_EQ(verifyError(m), "5:3: mx.grouped_mm: operand #0 (%qx): used before it is defined in @moe_up");
 }
 
 TEST(Verifier, ValuesBelongToTheirFunction) {
-  Module m = parse(kReadme + std::string("\n") + "func @g(%a: f32[4]) -> f32[4] {\n  return %a\n}\n");
+  Module m = parse(kReadmeMoeUp + std::string("\n") + "func @g(%a: f32[4]) -> f32[4] {\n  return %a\n}\n");
   m.functions[1]->ops.back()->operands[0] = m.functions[0]->args[0];
   EXPECT_EQ(verifyError(m), "10:3: return: operand #0 (%x): used before it is defined in @g");
   m.functions[1]->ops.back()->operands[0] = nullptr;
@@ -84,7 +70,7 @@ TEST(Verifier, ValuesBelongToTheirFunction) {
 }
 
 TEST(Verifier, ExactlyOneReturnAtTheEnd) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   Function& f = *m.functions[0];
   Builder(f).transpose(f.args[0], {1, 0});  // appended after the return
   EXPECT_THAT(verifyError(m), HasSubstr("1:1: function @moe_up does not end in return"));
@@ -96,14 +82,14 @@ TEST(Verifier, ExactlyOneReturnAtTheEnd) {
 }
 
 TEST(Verifier, NamesAreUniqueAndPrintable) {
-  Module m = parse(kReadme);
+  Module m = parse(kReadmeMoeUp);
   Function& f = *m.functions[0];
   f.ops[1]->result->name = "qx";
   EXPECT_EQ(verifyError(m), "3:3: value %qx is defined twice in @moe_up");
   f.ops[1]->result->name = "w t";
   EXPECT_EQ(verifyError(m), "3:3: result name '%w t' is not [A-Za-z0-9_.]+");
   f.ops[1]->result->name = "wt";
-  Module twin = parse(kReadme);
+  Module twin = parse(kReadmeMoeUp);
   m.functions.push_back(std::move(twin.functions[0]));
   EXPECT_EQ(verifyError(m), "1:1: function @moe_up is defined twice");
 }

@@ -1,6 +1,7 @@
 // The pass manager and the pipeline table: names, order, dumps, timing lines, verification after a
 // pass, and the errors for unknown pass names and unbound dims.
 #include "common/ErrorOf.h"
+#include "common/ReadmeProgram.h"
 #include "ir/Parser.h"
 #include "ir/Printer.h"
 #include "passes/PassManager.h"
@@ -9,21 +10,13 @@
 #include <gtest/gtest.h>
 
 using namespace mxjit;
+using mxjit::test::kReadmeMoeUp;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
 
 namespace {
-
-constexpr const char* kForward = R"(func @moe_up(%x: bf16[M,2048], %w: bf16[8,1024,2048], %offs: i32[8]) -> bf16[M,1024] {
-  %qx = mx.quantize %x axis=1 elem=e4m3 block=32 mode=rceil
-  %wt = mx.transpose %w perm=[0,2,1]
-  %qw = mx.quantize %wt axis=1 elem=e4m3 block=32 mode=rceil
-  %y = mx.grouped_mm %qx, %qw, %offs kind=2d3d out=bf16 a=mk b=ekn
-  return %y
-}
-)";
 
 struct Dump {
   int index;
@@ -42,7 +35,7 @@ std::vector<Dump> runPrintingAfterAll(const char* passNames) {
   passes::PassManager pm(o);
   if (passNames) pm.addByNames(passNames);
   else pm.addPipeline();
-  ir::Module m = ir::parse(kForward);
+  ir::Module m = ir::parse(kReadmeMoeUp);
   pm.run(m, {});
   EXPECT_FALSE(dumps.empty());
   if (!dumps.empty()) {
@@ -79,7 +72,7 @@ TEST(PassManager, PrintAfterAllDumpsAfterEveryPass) {
   EXPECT_TRUE(dumps[3].changed);
   EXPECT_TRUE(dumps[4].changed);
   EXPECT_FALSE(dumps[5].changed);
-  EXPECT_EQ(dumps[0].text, ir::print(ir::parse(kForward)));
+  EXPECT_EQ(dumps[0].text, ir::print(ir::parse(kReadmeMoeUp)));
 }
 
 TEST(PassManager, DefaultDumpGoesToStderrAndNotesUnchangedPasses) {
@@ -87,7 +80,7 @@ TEST(PassManager, DefaultDumpGoesToStderrAndNotesUnchangedPasses) {
   o.printAfterAll = true;
   passes::PassManager pm(o);
   pm.addPipeline();
-  ir::Module m = ir::parse(kForward);
+  ir::Module m = ir::parse(kReadmeMoeUp);
   ::testing::internal::CaptureStderr();
   pm.run(m, {});
   const std::string err = ::testing::internal::GetCapturedStderr();
@@ -120,7 +113,7 @@ TEST(PassManager, TimePassesLogsOneLinePerPass) {
   o.onLog = [&](const std::string& line) { lines.push_back(line); };
   passes::PassManager pm(o);
   pm.addByNames("verify,fold-relayouts");
-  ir::Module m = ir::parse(kForward);
+  ir::Module m = ir::parse(kReadmeMoeUp);
   pm.run(m, {});
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_THAT(lines[0], MatchesRegex("mxjit,pass,verify,[0-9]+\\.[0-9][0-9][0-9]"));
@@ -137,14 +130,14 @@ constexpr passes::PassInfo kBreakTypes = {"break-types", "test only", &breakType
 TEST(PassManager, VerifyEachNamesThePassThatBrokeTheIR) {
   passes::PassManager pm;
   pm.add(kBreakTypes);
-  ir::Module m = ir::parse(kForward);
+  ir::Module m = ir::parse(kReadmeMoeUp);
   EXPECT_THAT(test::errorOf([&] { pm.run(m, {}); }), HasSubstr("verify after break-types: "));
 
   passes::PassManagerOptions o;
   o.verifyEach = false;
   passes::PassManager unchecked(o);
   unchecked.add(kBreakTypes);
-  ir::Module m2 = ir::parse(kForward);
+  ir::Module m2 = ir::parse(kReadmeMoeUp);
   EXPECT_EQ(test::errorOf([&] { unchecked.run(m2, {}); }), "(no error)");
   // ...and the verify pass itself catches it.
   EXPECT_THAT(test::errorOf([&] { passes::verify(m2, {}); }), HasSubstr("mx.quantize"));

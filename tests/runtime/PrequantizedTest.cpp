@@ -4,7 +4,13 @@
 #include "JitTestUtil.h"
 #include "Parallel.h"
 #include "RuntimeImpl.h"
+#include "common/ErrorOf.h"
+#include "formats/BlockedScales.h"
+#include "formats/PackedScales.h"
 #include "formats/Quantize.h"
+#include "mxjit/Ops.h"
+
+#include <gmock/gmock.h>
 #include "ir/Parser.h"
 #include "reference/GroupedMM.h"
 
@@ -47,6 +53,79 @@ TEST(Prequantized, WeightsDequantizeOnLoadMatchReference) {
   runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), sizes.size()}, 0);
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
   EXPECT_EQ(differingElements(out, want), 0);
+}
+
+// The API with prequantized operands, every scale layout: plain, 128x4 blocked, flashinfer packed.
+class PrequantizedApi : public ::testing::TestWithParam<ScaleLayout> {};
+
+TEST_P(PrequantizedApi, WeightsAndActivationsInEveryScaleLayout) {
+  const ScaleLayout layout = GetParam();
+  const std::vector<int32_t> sizes = {3, 0, 140, 1, 8};
+  GemmProblem p = makeProblem(sizes, 0, 128, 40, /*enk=*/true, 31);
+  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::Ceil};
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::Ceil);
+  const formats::MXTensor qa = formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::Ceil);
+  const int64_t kGroups = p.k / 32;
+  const std::span<const int32_t> ends(p.offs.data<int32_t>(), sizes.size());
+  // Scales in the layout under test, built with lib/formats (tested against torchao's definitions).
+  std::vector<uint8_t> wBytes, aBytes;
+  std::vector<int32_t> wWords, aWords;
+  TensorView wScales = qw.scales.view(), aScales = qa.scales.view();
+  if (layout == ScaleLayout::Blocked128x4) {
+    wBytes = formats::toBlockedPerExpert({qw.scales.bytes(), size_t(qw.scales.nbytes())}, p.experts, p.n, kGroups);
+    aBytes = formats::toBlockedGroupedRows({qa.scales.bytes(), size_t(qa.scales.nbytes())}, p.m, kGroups, ends);
+    wScales = TensorView{wBytes.data(), DType::E8M0, {int64_t(wBytes.size())}};
+    aScales = TensorView{aBytes.data(), DType::E8M0, {int64_t(aBytes.size())}};
+  } else if (layout == ScaleLayout::PackedI32) {
+    wWords = formats::packBScale({qw.scales.bytes(), size_t(qw.scales.nbytes())}, p.experts, p.n, kGroups).words;
+    aWords = formats::packAScale({qa.scales.bytes(), size_t(qa.scales.nbytes())}, p.m, kGroups, formats::mIndptrFromOffs(ends)).words;
+    wScales = TensorView{wWords.data(), DType::I32, {int64_t(wWords.size())}};
+    aScales = TensorView{aWords.data(), DType::I32, {int64_t(aWords.size())}};
+  }
+  const MXTensorView w{qw.qdata.view(), wScales, ElemFormat::E4M3, 32, layout};
+  const MXTensorView a{qa.qdata.view(), aScales, ElemFormat::E4M3, 32, layout};
+
+  HostTensor want(DType::BF16, {p.m, p.n}), gotW(DType::BF16, {p.m, p.n}), gotAW(DType::BF16, {p.m, p.n});
+  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+  grouped_mm(p.a.view(), w, WeightLayout::ENK, p.offs.view(), recipe, gotW.view());
+  grouped_mm(a, w, WeightLayout::ENK, p.offs.view(), gotAW.view());
+  EXPECT_EQ(differingElements(gotW, want), 0) << "prequantized W";
+  EXPECT_EQ(differingElements(gotAW, want), 0) << "prequantized A and W";
+}
+
+INSTANTIATE_TEST_SUITE_P(ScaleLayouts, PrequantizedApi,
+                         ::testing::Values(ScaleLayout::Plain, ScaleLayout::Blocked128x4, ScaleLayout::PackedI32));
+
+TEST(PrequantizedApi, EknWeightsWithPlainScales) {
+  GemmProblem p = makeProblem({17, 30}, 1, 64, 32, /*enk=*/false, 32);
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 1, ElemFormat::E5M2, 32, ScaleMode::RCeil);
+  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+  HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
+  grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E5M2, 32}, WeightLayout::EKN,
+             p.offs.view(), recipe, got.view());
+  // E5M2 weights beside E4M3 activations is no recipe of the reference: its oracle is the high-precision
+  // (bf16 recipe) product of the two dequantized operands, which is the same sum in the same order.
+  const HostTensor wHat = formats::dequantize(qw, DType::BF16);
+  const formats::MXTensor qa = formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+  const HostTensor aHat = formats::dequantize(qa, DType::BF16);
+  reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::EKN, p.offs.view(), recipePreset("bf16"), want.view());
+  EXPECT_EQ(differingElements(got, want), 0);
+}
+
+TEST(PrequantizedApi, BadScalesAreNamed) {
+  GemmProblem p = makeProblem({8}, 0, 64, 32, true, 33);
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+  HostTensor out(DType::BF16, {p.m, p.n}), shortScales(DType::E8M0, {3});
+  EXPECT_THAT(test::errorOf([&] {
+                grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), shortScales.view()}, WeightLayout::ENK, p.offs.view(),
+                           QuantRecipe{}, out.view());
+              }),
+              ::testing::HasSubstr("W scales has 3 codes ([3]); expected 64"));
+  EXPECT_THAT(test::errorOf([&] {
+                grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E5M2}, WeightLayout::ENK,
+                           p.offs.view(), QuantRecipe{}, out.view());
+              }),
+              ::testing::HasSubstr("W has dtype e4m3; expected e5m2 or u8"));
 }
 
 }  // namespace

@@ -6,10 +6,43 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 
 namespace mxjit::tools {
+
+int runTool(const char* name, const char* usage, int argc, char** argv, int (*run)(int, char**)) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  try {
+    return run(argc, argv);
+  } catch (const Error& e) {
+    fmt::print(stderr, "{}: error: {}\n", name, e.what());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: internal error: {}\n", name, e.what());
+  }
+  return 1;
+}
+
+std::optional<std::string_view> FlagReader::value(std::string_view flag) {
+  const std::string_view a = arg();
+  if (a.size() > flag.size() && a.substr(0, flag.size()) == flag && a[flag.size()] == '=')
+    return a.substr(flag.size() + 1);
+  if (a != flag) return std::nullopt;
+  if (i_ + 1 >= argc_) throw Error(ErrorKind::Parse, fmt::format("{} needs a value", flag));
+  return std::string_view(argv_[++i_]);
+}
+
+void FlagReader::takeInput(std::string& input) const {
+  const std::string_view a = arg();
+  if (a.starts_with("-")) throw Error(ErrorKind::Parse, fmt::format("unknown flag '{}' (see --help)", a));
+  if (!input.empty()) throw Error(ErrorKind::Parse, fmt::format("more than one input file ('{}', '{}')", input, a));
+  input = std::string(a);
+}
 
 std::vector<std::string_view> splitCommas(std::string_view s) {
   std::vector<std::string_view> parts;

@@ -13,8 +13,6 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <cstring>
-#include <exception>
 
 namespace {
 
@@ -67,24 +65,14 @@ ir::Module exampleModule(const std::string& name) {
 
 Args parseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string_view flag) -> std::optional<std::string_view> {
-      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
-        return arg.substr(flag.size() + 1);
-      if (arg != flag) return std::nullopt;
-      if (i + 1 >= argc) throw Error(ErrorKind::Parse, fmt::format("{} needs a value", flag));
-      return std::string_view(argv[++i]);
-    };
-    if (arg == "--print-after-all") a.printAfterAll = true;
-    else if (auto v = value("-emit")) a.emit = parseEmit(*v);
-    else if (auto v = value("--example")) a.example = std::string(*v);
-    else if (auto v = value("--bind")) mxjit::tools::addBindings(*v, a.options);
-    else if (auto v = value("--target")) a.target = std::string(*v);
-    else if (auto v = value("-o")) a.output = std::string(*v);
-    else if (arg.starts_with("-")) throw Error(ErrorKind::Parse, fmt::format("unknown flag '{}' (see --help)", arg));
-    else if (a.input.empty()) a.input = std::string(arg);
-    else throw Error(ErrorKind::Parse, fmt::format("more than one input file ('{}', '{}')", a.input, arg));
+  for (mxjit::tools::FlagReader r(argc, argv); r.next();) {
+    if (r.arg() == "--print-after-all") a.printAfterAll = true;
+    else if (auto v = r.value("-emit")) a.emit = parseEmit(*v);
+    else if (auto v = r.value("--example")) a.example = std::string(*v);
+    else if (auto v = r.value("--bind")) mxjit::tools::addBindings(*v, a.options);
+    else if (auto v = r.value("--target")) a.target = std::string(*v);
+    else if (auto v = r.value("-o")) a.output = std::string(*v);
+    else r.takeInput(a.input);
   }
   if (a.input.empty() == a.example.empty()) throw Error(ErrorKind::Parse, "give either an .mxir file or --example NAME");
   if (!a.example.empty())
@@ -123,17 +111,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  try {
-    return run(argc, argv);
-  } catch (const mxjit::Error& e) {
-    fmt::print(stderr, "mxjit-dump: error: {}\n", e.what());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mxjit-dump: internal error: {}\n", e.what());
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return mxjit::tools::runTool("mxjit-dump", kUsage, argc, argv, run); }

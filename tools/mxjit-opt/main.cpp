@@ -6,15 +6,7 @@
 #include "ToolSupport.h"
 #include "passes/PassManager.h"
 
-#include <fmt/format.h>
-
-#include <charconv>
-#include <cstdio>
-#include <cstring>
-#include <exception>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -22,6 +14,7 @@ namespace {
 
 using mxjit::Error;
 using mxjit::tools::addBindings;
+using mxjit::tools::FlagReader;
 using mxjit::tools::readFile;
 using mxjit::tools::splitCommas;
 using mxjit::tools::writeOutput;
@@ -47,27 +40,16 @@ struct Args {
 
 Args parseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    // Flags with a value take it as `--flag=value` or as the next argument.
-    auto value = [&](std::string_view flag) -> std::optional<std::string_view> {
-      if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag && arg[flag.size()] == '=')
-        return arg.substr(flag.size() + 1);
-      if (arg != flag) return std::nullopt;
-      if (i + 1 >= argc) throw Error(ErrorKind::Parse, fmt::format("{} needs a value", flag));
-      return std::string_view(argv[++i]);
-    };
-    if (arg == "--print-after-all") a.printAfterAll = true;
-    else if (arg == "--time-passes") a.timePasses = true;
-    else if (auto v = value("--passes")) a.passes = std::string(*v);
-    else if (auto v = value("--bind")) addBindings(*v, a.options);
-    else if (auto v = value("--dynamic")) {
+  for (FlagReader r(argc, argv); r.next();) {
+    if (r.arg() == "--print-after-all") a.printAfterAll = true;
+    else if (r.arg() == "--time-passes") a.timePasses = true;
+    else if (auto v = r.value("--passes")) a.passes = std::string(*v);
+    else if (auto v = r.value("--bind")) addBindings(*v, a.options);
+    else if (auto v = r.value("--dynamic")) {
       a.options.dynamicDims.clear();
       for (std::string_view d : splitCommas(*v)) a.options.dynamicDims.emplace(d);
-    } else if (auto v = value("-o")) a.output = std::string(*v);
-    else if (arg.starts_with("-")) throw Error(ErrorKind::Parse, fmt::format("unknown flag '{}' (see --help)", arg));
-    else if (a.input.empty()) a.input = std::string(arg);
-    else throw Error(ErrorKind::Parse, fmt::format("more than one input file ('{}', '{}')", a.input, arg));
+    } else if (auto v = r.value("-o")) a.output = std::string(*v);
+    else r.takeInput(a.input);
   }
   if (a.input.empty()) throw Error(ErrorKind::Parse, "no input file (see --help)");
   return a;
@@ -89,17 +71,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  try {
-    return run(argc, argv);
-  } catch (const mxjit::Error& e) {
-    fmt::print(stderr, "mxjit-opt: error: {}\n", e.what());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mxjit-opt: internal error: {}\n", e.what());
-  }
-  return 1;
-}
+int main(int argc, char** argv) { return mxjit::tools::runTool("mxjit-opt", kUsage, argc, argv, run); }

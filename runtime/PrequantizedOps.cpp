@@ -1,0 +1,149 @@
+// The forward on prequantized operands: check the codes and scales, bring scales in the blocked or
+// flashinfer layouts to the plain layout the kernels read (these are 1/block of the data), then run the
+// kernel that decodes fp8 + e8m0 while packing.
+#include "OpModules.h"
+#include "Parallel.h"
+#include "RuntimeImpl.h"
+#include "formats/BlockedScales.h"
+#include "formats/PackedScales.h"
+#include "ir/GemmAttrs.h"
+#include "mxjit/Error.h"
+#include "mxjit/Ops.h"
+#include "support/GroupedMMShape.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace mxjit {
+namespace {
+
+DType codeType(ElemFormat f) { return f == ElemFormat::E4M3 ? DType::E4M3 : DType::E5M2; }
+
+void checkCodes(const MXTensorView& t, std::string_view what) {
+  expectDType(t.qdata, what, {codeType(t.elem), DType::U8});
+  validateRecipe(QuantRecipe{t.elem, t.elem, t.block, ScaleMode::RCeil});
+  if (t.qdata.numel() > 0 && !t.qdata.data) throw Error(ErrorKind::InvalidArgument, fmt::format("{} has a null data pointer", what));
+  if (t.scales.numel() > 0 && !t.scales.data)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("{} scales have a null data pointer", what));
+}
+
+// The shape-only view of an MX operand, so the argument checks shared with the reference apply.
+TensorView shapeOf(const MXTensorView& t) {
+  TensorView v = t.qdata;
+  v.dtype = DType::BF16;
+  return v;
+}
+
+std::span<const uint8_t> scaleBytes(const TensorView& s, std::string_view what, int64_t expected) {
+  expectDType(s, what, {DType::E8M0, DType::U8});
+  if (s.numel() != expected)
+    throw Error(ErrorKind::ShapeMismatch, fmt::format("{} has {} codes ({}); expected {}", what, s.numel(), shapeString(s.shape), expected));
+  return {s.as<const uint8_t>(), static_cast<size_t>(expected)};
+}
+
+std::span<const int32_t> scaleWords(const TensorView& s, std::string_view what, int64_t expected) {
+  expectDType(s, what, {DType::I32});
+  if (s.numel() != expected)
+    throw Error(ErrorKind::ShapeMismatch, fmt::format("{} has {} int32 words ({}); expected {}", what, s.numel(), shapeString(s.shape), expected));
+  return {s.as<const int32_t>(), static_cast<size_t>(expected)};
+}
+
+// W's scales as plain (E, N, K/block) for ENK or (E, K/block, N) for EKN.
+std::vector<uint8_t> plainWeightScales(const MXTensorView& w, WeightLayout layout, const GroupedMMShape& s) {
+  const int64_t kGroups = s.k / w.block;
+  if (layout == WeightLayout::EKN && w.scaleLayout != ScaleLayout::Plain)
+    throw Error(ErrorKind::Unsupported, "W scales: blocked and packed layouts describe [E,N,K] weights; give plain scales for [E,K,N]");
+  switch (w.scaleLayout) {
+  case ScaleLayout::Plain: {
+    const auto bytes = scaleBytes(w.scales, "W scales", s.experts * s.n * kGroups);
+    return {bytes.begin(), bytes.end()};
+  }
+  case ScaleLayout::Blocked128x4:
+    return formats::fromBlockedPerExpert(scaleBytes(w.scales, "W scales (blocked128x4)", s.experts * formats::blockedSizeBytes(s.n, kGroups)),
+                                         s.experts, s.n, kGroups);
+  case ScaleLayout::PackedI32:
+    return formats::unpackBScale(scaleWords(w.scales, "W scales (packed_i32)", s.experts * formats::packedKAlign(kGroups) * ((s.n + 3) / 4 * 4)),
+                                 s.experts, s.n, kGroups);
+  }
+  return {};
+}
+
+// A's scales as plain (M, K/block).
+std::vector<uint8_t> plainActivationScales(const MXTensorView& a, const TensorView& offs, const GroupedMMShape& s) {
+  const int64_t kGroups = s.k / a.block;
+  const std::span<const int32_t> ends(offs.as<const int32_t>(), static_cast<size_t>(s.experts));
+  switch (a.scaleLayout) {
+  case ScaleLayout::Plain: {
+    const auto bytes = scaleBytes(a.scales, "A scales", s.m * kGroups);
+    return {bytes.begin(), bytes.end()};
+  }
+  case ScaleLayout::Blocked128x4:
+    return formats::fromBlockedGroupedRows(
+        scaleBytes(a.scales, "A scales (blocked128x4)", (s.m + 128 * s.experts) * ((kGroups + 3) / 4 * 4)), s.m, kGroups, ends);
+  case ScaleLayout::PackedI32: {
+    const std::vector<int32_t> indptr = formats::mIndptrFromOffs(ends);
+    return formats::unpackAScale(
+        scaleWords(a.scales, "A scales (packed_i32)", formats::packedKAlign(kGroups) * formats::packedMPadded(s.m, s.experts)),
+        s.m, kGroups, indptr);
+  }
+  }
+  return {};
+}
+
+void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, const MXTensorView& w, WeightLayout layout,
+                         const TensorView& offs, const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
+  checkCodes(w, "W");
+  if (aMx) checkCodes(*aMx, "A");
+  QuantRecipe shapeRecipe = recipe;
+  shapeRecipe.quantized = true;
+  shapeRecipe.block = w.block;
+  const GroupedMMShape s = checkForward(aMx ? shapeOf(*aMx) : aValues, shapeOf(w), layout, offs, shapeRecipe, out);
+  if (aMx && s.k % aMx->block != 0)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of its block size {}", s.k, aMx->block));
+  if (!aMx && s.k % recipe.block != 0)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of the recipe's block size {}", s.k, recipe.block));
+  const std::vector<uint8_t> wScales = plainWeightScales(w, layout, s);
+  const std::vector<uint8_t> aScales = aMx ? plainActivationScales(*aMx, offs, s) : std::vector<uint8_t>{};
+
+  runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
+  spec.kind = runtime::SpecKind::Gemm2d3d;
+  spec.aDType = uint8_t(aMx ? codeType(aMx->elem) : aValues.dtype), spec.bDType = uint8_t(codeType(w.elem));
+  spec.outDType = uint8_t(out.dtype);
+  spec.aLayout = uint8_t(ir::OperandLayout::MK);
+  spec.bLayout = uint8_t(layout == WeightLayout::ENK ? ir::OperandLayout::ENK : ir::OperandLayout::EKN);
+  spec.aElem = uint8_t(aMx ? aMx->elem : recipe.fwdElem), spec.bElem = uint8_t(w.elem);
+  spec.mode = aMx ? 0 : uint8_t(recipe.mode);
+  spec.block = aMx ? aMx->block : recipe.block;
+  spec.bBlock = w.block;  // the weights' own block (may differ from the activations')
+  spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
+  const std::optional<runtime::PrequantizedOperand> aOperand =
+      aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
+  auto kernel = runtime.impl().kernelFor(
+      spec,
+      [&] { return runtime::prequantizedForwardModule(aValues.dtype, aOperand, {w.elem, w.block}, layout, recipe, out.dtype); },
+      {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
+
+  abi::KernelArgs args;
+  std::memset(&args, 0, sizeof args);
+  args.a = aMx ? aMx->qdata.data : aValues.data;
+  args.aScales = aMx ? aScales.data() : nullptr;
+  args.b = w.qdata.data, args.bScales = wScales.data();
+  args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
+  runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options().threads);
+  runtime::zeroRowsPastLastGroup(out, s.groups);
+}
+
+}  // namespace
+
+void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
+                const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a, nullptr, w, layout, offs, recipe, out, runtime);
+}
+
+void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
+                const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a.qdata, &a, w, layout, offs, QuantRecipe{}, out, runtime);
+}
+
+}  // namespace mxjit
