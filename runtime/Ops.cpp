@@ -58,9 +58,11 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
                 const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
   const GroupedMMShape s = checkForward(a, w, layout, offs, recipe, out);
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) requireData(*t, name);
+  KernelSpec spec = gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout),
+                             recipe, GemmPass::Forward, s.k, s.n, s.experts);
+  Runtime::Impl::bucketGroups(spec, s.groups);
   auto kernel = runtime.impl().kernelFor(
-      gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout), recipe,
-               GemmPass::Forward, s.k, s.n, s.experts),
+      spec,
       [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
       {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
   runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options().threads);

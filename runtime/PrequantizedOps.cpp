@@ -117,6 +117,7 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   spec.block = aMx ? aMx->block : recipe.block;
   spec.bBlock = w.block;  // the weights' own block (may differ from the activations')
   spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
+  Runtime::Impl::bucketGroups(spec, s.groups);
   const std::optional<runtime::PrequantizedOperand> aOperand =
       aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
   auto kernel = runtime.impl().kernelFor(
@@ -143,6 +144,31 @@ void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout,
 
 void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
                 const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a.qdata, &a, w, layout, offs, QuantRecipe{}, out, runtime);
+}
+
+namespace {
+
+// m_indptr (E+1, starting at 0, ending at the token count) as the group ends the other entry points take.
+TensorView offsFromIndptr(const TensorView& mIndptr, int64_t tokens) {
+  expectDType(mIndptr, "m_indptr", {DType::I32});
+  expectRank(mIndptr, "m_indptr", 1);
+  if (mIndptr.numel() < 2) throw Error(ErrorKind::InvalidArgument, "m_indptr needs E+1 >= 2 entries");
+  if (!mIndptr.data) throw Error(ErrorKind::InvalidArgument, "m_indptr has a null data pointer");
+  formats::validateMIndptr({mIndptr.as<const int32_t>(), static_cast<size_t>(mIndptr.numel())}, tokens);
+  return TensorView{mIndptr.as<int32_t>() + 1, DType::I32, {mIndptr.numel() - 1}};
+}
+
+}  // namespace
+
+void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
+                       const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a, nullptr, w, layout, offsFromIndptr(mIndptr, a.rank() ? a.dim(0) : 0), recipe, out, runtime);
+}
+
+void grouped_mm_decode(const MXTensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
+                       const TensorView& out, Runtime& runtime) {
+  const TensorView offs = offsFromIndptr(mIndptr, a.qdata.rank() ? a.qdata.dim(0) : 0);
   prequantizedForward(a.qdata, &a, w, layout, offs, QuantRecipe{}, out, runtime);
 }
 

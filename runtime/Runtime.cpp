@@ -61,6 +61,12 @@ runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spe
   return kernel;
 }
 
+void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) {
+  int64_t largest = 0;
+  for (const GroupRange& g : groups) largest = std::max(largest, g.size());
+  spec.smallGroups = largest <= plan::kSmallGroupRows;
+}
+
 runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
                                                        const std::map<std::string, int64_t>& bindings) {
   const auto start = std::chrono::steady_clock::now();
@@ -80,7 +86,9 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   passes::PassOptions passOptions;
   passOptions.dimBindings = bindings;
   pm.run(module, passOptions);
-  plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512));
+  plan::PlanOptions planOptions;
+  planOptions.smallGroups = spec.smallGroups != 0;
+  plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);
 

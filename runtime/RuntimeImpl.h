@@ -8,6 +8,7 @@
 #include "ir/Op.h"
 #include "mxjit/Runtime.h"
 #include "passes/Passes.h"
+#include "support/GroupOffsets.h"
 
 #include <atomic>
 #include <functional>
@@ -22,6 +23,9 @@ struct Runtime::Impl {
   /// naming the static dims (K, N, E) for specialize.
   runtime::KernelCache::KernelPtr kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
                                             const std::map<std::string, int64_t>& bindings);
+
+  /// Marks `spec` for the small-groups (decode) plan when every group is small enough.
+  static void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups);
 
   RuntimeOptions options;
   codegen::Target target;

@@ -37,22 +37,26 @@ std::string operandText(const OperandPlan& o) {
 
 }  // namespace
 
-int64_t KernelPlan::packedAFloats(int64_t m) const { return kind == PlanKind::Gemm2d2d ? m * k + mr : 0; }
+int64_t KernelPlan::packedAFloats(int64_t m) const {
+  if (kind == PlanKind::Gemm2d2d) return m * k + mr;
+  return kind == PlanKind::Gemm2d3d && smallGroups ? (m + mr) * k : 0;  // + mr: a slab may read past the end
+}
 
 int64_t KernelPlan::packedBFloats(int64_t m) const {
-  if (kind == PlanKind::Gemm2d3d) return groups * ((n + nr - 1) / nr) * nr * k;
+  if (kind == PlanKind::Gemm2d3d) return smallGroups ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
   if (kind == PlanKind::Gemm2d2d) return m * n + nr;
   return 0;
 }
 
 int64_t KernelPlan::threadScratchFloats() const {
-  return kind == PlanKind::Gemm2d3d ? int64_t((rowsPerItem + mr - 1) / mr * mr) * k : 0;
+  if (kind != PlanKind::Gemm2d3d) return 0;
+  return smallGroups ? int64_t(nr) * k : int64_t((rowsPerItem + mr - 1) / mr * mr) * k;
 }
 
 std::string KernelPlan::toString() const {
-  std::string s = fmt::format("plan {} {{\n  kind={} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
-                              kindName(kind), micro == Microkernel::Avx512 ? "avx512" : "portable", mr, nr, rowsPerItem,
-                              colsPerItem);
+  std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
+                              kindName(kind), smallGroups ? " small_groups" : "", micro == Microkernel::Avx512 ? "avx512" : "portable",
+                              mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));
   if (kind == PlanKind::Gemm2d3d || kind == PlanKind::Gemm2d2d)
     s += fmt::format("  a: {}\n  b: {}\n", operandText(a), operandText(b));

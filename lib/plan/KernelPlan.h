@@ -14,6 +14,14 @@ namespace mxjit::plan {
 
 enum class PlanKind : uint8_t { Gemm2d3d, Gemm2d2d, QuantizeRows, QuantizeCols };
 
+/// Groups up to this many rows (tokens per expert when decoding) take the small-groups plan.
+constexpr int64_t kSmallGroupRows = 16;
+
+/// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
+struct PlanOptions {
+  bool smallGroups = false;  // every group has <= kSmallGroupRows rows: stream each expert's weights once
+};
+
 /// AVX-512 (zmm, 8x32 tile) or portable (the same source for narrower vectors, 4x16 tile).
 enum class Microkernel : uint8_t { Avx512, Portable };
 
@@ -55,6 +63,7 @@ struct KernelPlan {
   int32_t rowsPerItem = 64;  // rows of M per gemm work item (also the thread scratch panel height)
   int32_t colsPerItem = 64;  // columns per packing / quantize work item
   bool grouped = false;      // QuantizeCols: blocks restart at each group start
+  bool smallGroups = false;  // Gemm2d3d decode plan: every group has at most kSmallGroupRows rows
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

@@ -71,10 +71,19 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     const bool enk = *bLayout == ir::OperandLayout::ENK;
     p.k = staticDim(a, 1);
     p.n = staticDim(b, enk ? 1 : 2);
-    p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                        {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
-    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
-                        {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
+    if (p.smallGroups) {
+      // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
+      p.stages.push_back({"pack_a", "mxjit_pack_rows", ItemGrid::GroupRowTiles, 0, true,
+                          {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
+      p.stages.push_back({"decode", fmt::format("mxjit_decode_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
+                          ceilDiv(p.n, p.nr), true,
+                          {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, outBf16}});
+    } else {
+      p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                          {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
+      p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
+                          {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
+    }
   } else {
     p.kind = PlanKind::Gemm2d2d;
     p.a = operandPlan(a, op.find("qa"), *aLayout, false);
@@ -93,7 +102,8 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
                         ceilDiv(p.k, p.mr), false, {p.k, p.n, outBf16}});
   }
-  p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}", *kind == ir::GemmKind::G2d3d ? "mm2d3d" : "mm2d2d",
+  p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}",
+                       *kind == ir::GemmKind::G2d2d ? "mm2d2d" : p.smallGroups ? "mm2d3d_decode" : "mm2d3d",
                        quantTag(p.a), quantTag(p.b), p.k, p.n, p.groups, ir::operandLayoutName(*aLayout),
                        ir::operandLayoutName(*bLayout), dtypeName(p.out), microName(p.micro));
 }
@@ -136,7 +146,7 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
 
 Microkernel selectMicrokernel(bool targetHasAvx512) { return targetHasAvx512 ? Microkernel::Avx512 : Microkernel::Portable; }
 
-KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro) {
+KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions& options) {
   if (m.functions.size() != 1) unsupported(fmt::format("expected one function, found {}", m.functions.size()));
   const ir::Function& f = *m.functions[0];
   std::vector<const ir::Op*> work;
@@ -150,6 +160,7 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro) {
   p.mr = micro == Microkernel::Avx512 ? 8 : 4;
   p.nr = micro == Microkernel::Avx512 ? 32 : 16;
   p.specialized = ir::print(*work[0]);
+  p.smallGroups = options.smallGroups && work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
   switch (work[0]->kind) {
   case ir::OpKind::GroupedMM: lowerGemm(*work[0], p); break;
   case ir::OpKind::Quantize: lowerQuantize(*work[0], p); break;

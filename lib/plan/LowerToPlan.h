@@ -11,6 +11,6 @@ Microkernel selectMicrokernel(bool targetHasAvx512);
 
 /// Throws Error(Unsupported) naming what the kernels cannot do yet (e.g. a 2d2d prequantized operand,
 /// a quantize along a middle axis, several ops left after fusion).
-KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro);
+KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions& options = {});
 
 }  // namespace mxjit::plan

@@ -28,6 +28,15 @@ WeightReader readWeights(const TensorView& w, WeightLayout layout) {
   return {formats::widenToFloat(w, "W"), layout, ekn ? w.dim(1) : w.dim(2), ekn ? w.dim(2) : w.dim(1)};
 }
 
+// The loop nest all three products share: term(g, r, kk, j) for every row r of every group g, every
+// kk < k and every j < n, in that order (so each sum adds its terms in the same order every time).
+template <class Term> void forEachTerm(const std::vector<GroupRange>& groups, int64_t k, int64_t n, Term term) {
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = 0; j < n; ++j) term(int64_t(g), r, kk, j);
+}
+
 }  // namespace
 
 std::vector<double> exactForward(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs) {
@@ -35,11 +44,9 @@ std::vector<double> exactForward(const TensorView& a, const TensorView& w, Weigh
   const WeightReader wr = readWeights(w, layout);
   const int64_t m = a.dim(0), k = wr.k, n = wr.n;
   std::vector<double> out(static_cast<size_t>(m * n), 0.0);
-  const auto groups = groupsOf(offs, m);
-  for (size_t g = 0; g < groups.size(); ++g)
-    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = 0; j < n; ++j) out[r * n + j] += double(x[r * k + kk]) * wr.at(int64_t(g), kk, j);
+  forEachTerm(groupsOf(offs, m), k, n, [&](int64_t g, int64_t r, int64_t kk, int64_t j) {
+    out[r * n + j] += double(x[r * k + kk]) * wr.at(g, kk, j);
+  });
   return out;
 }
 
@@ -48,11 +55,9 @@ std::vector<double> exactDgrad(const TensorView& gradOut, const TensorView& w, W
   const WeightReader wr = readWeights(w, layout);
   const int64_t m = gradOut.dim(0), k = wr.k, n = wr.n;
   std::vector<double> out(static_cast<size_t>(m * k), 0.0);
-  const auto groups = groupsOf(offs, m);
-  for (size_t g = 0; g < groups.size(); ++g)
-    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = 0; j < n; ++j) out[r * k + kk] += double(d[r * n + j]) * wr.at(int64_t(g), kk, j);
+  forEachTerm(groupsOf(offs, m), k, n, [&](int64_t g, int64_t r, int64_t kk, int64_t j) {
+    out[r * k + kk] += double(d[r * n + j]) * wr.at(g, kk, j);
+  });
   return out;
 }
 
@@ -61,10 +66,9 @@ std::vector<double> exactWgrad(const TensorView& a, const TensorView& gradOut, c
   const int64_t m = a.dim(0), k = a.dim(1), n = gradOut.dim(1);
   const auto groups = groupsOf(offs, m);
   std::vector<double> out(static_cast<size_t>(int64_t(groups.size()) * k * n), 0.0);
-  for (size_t g = 0; g < groups.size(); ++g)
-    for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
-      for (int64_t kk = 0; kk < k; ++kk)
-        for (int64_t j = 0; j < n; ++j) out[(g * k + kk) * n + j] += double(x[r * k + kk]) * d[r * n + j];
+  forEachTerm(groups, k, n, [&](int64_t g, int64_t r, int64_t kk, int64_t j) {
+    out[(g * k + kk) * n + j] += double(x[r * k + kk]) * d[r * n + j];
+  });
   return out;
 }
 

@@ -19,32 +19,78 @@ inline void storeOut(void* out, int64_t index, float v, int32_t outBf16) {
 
 inline int64_t groupBegin(const abi::KernelArgs* args, int64_t g) { return g == 0 ? 0 : args->offs[g - 1]; }
 
-// 2d3d: one row tile of the grouped operand against every column panel of its group's packed B.
+// Rows [begin, begin + rows) of A, quantized (or decoded) along K, row-major into dst; zero rows pad
+// the panel to `paddedRows` so a microtile may read whole MR-row slabs.
+inline void packRows(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, float* dst, int64_t K,
+                     int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
+  const int64_t kBlocks = K / block;
+  for (int64_t r = 0; r < paddedRows; ++r) {
+    float* row = dst + r * K;
+    if (r >= rows) {
+      memset(row, 0, sizeof(float) * K);
+      continue;
+    }
+    const int64_t src = begin + r;
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      const uint8_t scale = args->aScales ? args->aScales[src * kBlocks + kb] : 0;
+      loadBlock(args->a, src * K + kb * block, 1, block, loadA, ElemFormat(elemA), ScaleMode(modeA), scale, row + kb * block);
+    }
+  }
+}
+
+// Columns [tile*NR, tile*NR + NR) of group g's B (logically [K, N]), quantized (or decoded) along K,
+// as dst[k * NR + jj]; columns past N are zero.
+inline void packBPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, float* dst, int64_t K, int64_t N, int32_t enk,
+                       int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
+  const int64_t kBlocks = K / block;
+  float v[1024];
+  for (int64_t jj = 0; jj < NR; ++jj) {
+    const int64_t j = tile * NR + jj;
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      if (j >= N) {
+        for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = 0.0f;
+        continue;
+      }
+      // element (g, k, j): [E,N,K] is contiguous along k, [E,K,N] strided by N
+      const int64_t first = enk ? (g * N + j) * K + kb * block : (g * K + kb * block) * N + j;
+      const int64_t stride = enk ? 1 : N;
+      const uint8_t scale = args->bScales ? args->bScales[enk ? (g * N + j) * kBlocks + kb : (g * kBlocks + kb) * N + j] : 0;
+      loadBlock(args->b, first, stride, block, load, ElemFormat(elem), ScaleMode(mode), scale, v);
+      for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = v[i];
+    }
+  }
+}
+
+// Every MR-row slab of `rows` packed rows times one packed B panel, stored at (row0 + i, col0 + j).
+template <int MR, int NR, int VW>
+inline void rowsTimesPanel(const abi::KernelArgs* args, const float* rowsPanel, int64_t rows, int64_t row0,
+                           const float* bPanel, int64_t col0, int64_t K, int64_t N, int32_t outBf16) {
+  for (int64_t r0 = 0; r0 < rows; r0 += MR)
+    microTile<MR, NR, VW>(rowsPanel + r0 * K, K, 1, bPanel, NR, K, rows - r0, N - col0, [&](int64_t i, int64_t j, float v) {
+      storeOut(args->out, (row0 + r0 + i) * N + col0 + j, v, outBf16);
+    });
+}
+
+// 2d3d: one row tile of the grouped operand, packed once, against every column panel of its group's B.
 template <int MR, int NR, int VW>
 inline void gemm2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, float* panel, int64_t K, int64_t N,
                      int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, int32_t outBf16) {
-  const int64_t rows = item->end - item->begin, kBlocks = K / block, panels = (N + NR - 1) / NR;
-  // Pack the rows once (quantize on load), padded with zero rows up to a multiple of MR.
-  for (int64_t r = 0; r < (rows + MR - 1) / MR * MR; ++r) {
-    float* dst = panel + r * K;
-    if (r >= rows) {
-      memset(dst, 0, sizeof(float) * K);
-      continue;
-    }
-    const int64_t row = item->begin + r;
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      const uint8_t scale = args->aScales ? args->aScales[row * kBlocks + kb] : 0;
-      loadBlock(args->a, row * K + kb * block, 1, block, loadA, ElemFormat(elemA), ScaleMode(modeA), scale,
-                dst + kb * block);
-    }
-  }
+  const int64_t rows = item->end - item->begin, panels = (N + NR - 1) / NR;
+  packRows(args, item->begin, rows, (rows + MR - 1) / MR * MR, panel, K, loadA, elemA, modeA, block);
   const float* packedB = args->packedB + item->group * panels * K * NR;
   for (int64_t p = 0; p < panels; ++p)
-    for (int64_t r0 = 0; r0 < rows; r0 += MR) {
-      const int64_t row0 = item->begin + r0, col0 = p * NR;
-      microTile<MR, NR, VW>(panel + r0 * K, K, 1, packedB + p * K * NR, NR, K, rows - r0, N - col0,
-                            [&](int64_t i, int64_t j, float v) { storeOut(args->out, (row0 + i) * N + col0 + j, v, outBf16); });
-    }
+    rowsTimesPanel<MR, NR, VW>(args, panel, rows, item->begin, packedB + p * K * NR, p * NR, K, N, outBf16);
+}
+
+// Small groups (decode): one (group, column panel) per item. The weights' panel is decoded into this
+// thread's scratch and used at once by every token of the group, so each expert's weights are read once
+// per call and idle experts' never; the tokens were packed by the pack_a stage.
+template <int MR, int NR, int VW>
+inline void decode2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N,
+                       int32_t enk, int32_t loadB, int32_t elemB, int32_t modeB, int32_t blockB, int32_t outBf16) {
+  packBPanel(args, item->group, item->tile, scratch, K, N, enk, loadB, elemB, modeB, blockB, NR);
+  rowsTimesPanel<MR, NR, VW>(args, args->packedA + item->begin * K, item->end - item->begin, item->begin, scratch,
+                             item->tile * NR, K, N, outBf16);
 }
 
 // 2d2d: an MR-row slice of K for one group, over every NR-column panel of N; contraction over the
@@ -64,24 +110,28 @@ inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int
 /// packedB[((g * panels + tile) * K + k) * NR + jj], the contraction (K) quantized in blocks.
 MXJIT_HELPER void mxjit_pack_b_2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N,
                                     int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
-  const int64_t g = item->group, panels = (N + NR - 1) / NR, kBlocks = K / block;
-  float* dst = args->packedB + (g * panels + item->tile) * K * NR;
-  float v[1024];
-  for (int64_t jj = 0; jj < NR; ++jj) {
-    const int64_t j = item->tile * NR + jj;
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      if (j >= N) {
-        for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = 0.0f;
-        continue;
-      }
-      // element (g, k, j): [E,N,K] is contiguous along k, [E,K,N] strided by N
-      const int64_t first = enk ? (g * N + j) * K + kb * block : (g * K + kb * block) * N + j;
-      const int64_t stride = enk ? 1 : N;
-      const uint8_t scale = args->bScales ? args->bScales[enk ? (g * N + j) * kBlocks + kb : (g * kBlocks + kb) * N + j] : 0;
-      loadBlock(args->b, first, stride, block, load, ElemFormat(elem), ScaleMode(mode), scale, v);
-      for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = v[i];
-    }
-  }
+  const int64_t panels = (N + NR - 1) / NR;
+  packBPanel(args, item->group, item->tile, args->packedB + (item->group * panels + item->tile) * K * NR, K, N, enk, load,
+             elem, mode, block, NR);
+}
+
+/// Rows [begin, end) of A into packedA (row-major K), quantized or decoded along K.
+MXJIT_HELPER void mxjit_pack_rows(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t loadA,
+                                  int32_t elemA, int32_t modeA, int32_t block) {
+  const int64_t rows = item->end - item->begin;
+  packRows(args, item->begin, rows, rows, args->packedA + item->begin * K, K, loadA, elemA, modeA, block);
+}
+
+MXJIT_HELPER void mxjit_decode_2d3d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                         int64_t N, int32_t enk, int32_t loadB, int32_t elemB, int32_t modeB, int32_t blockB,
+                                         int32_t outBf16) {
+  decode2d3d<8, 32, 16>(args, item, scratch, K, N, enk, loadB, elemB, modeB, blockB, outBf16);
+}
+
+MXJIT_HELPER void mxjit_decode_2d3d_4x16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                         int64_t N, int32_t enk, int32_t loadB, int32_t elemB, int32_t modeB, int32_t blockB,
+                                         int32_t outBf16) {
+  decode2d3d<4, 16, 8>(args, item, scratch, K, N, enk, loadB, elemB, modeB, blockB, outBf16);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d3d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,

@@ -1,8 +1,14 @@
-// Ulp statistics between bf16 tensors, for reporting how close a result is to the golden one.
+// Ulp statistics between bf16 tensors, and the project's bar for a bf16 result against a golden one.
 #pragma once
+#include "support/HostTensor.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <iostream>
+#include <string>
 
 namespace mxjit::test {
 
@@ -28,6 +34,20 @@ inline UlpStats compareBf16(const uint16_t* got, const uint16_t* want, int64_t n
     s.maxUlp = std::max(s.maxUlp, d);
   }
   return s;
+}
+
+/// The bf16 tensor `got` against the golden `want`: same shape, at least 99.9% of elements within 1 ulp
+/// and none more than 8 apart (the project bar, mx-semantics.md §6.7). Prints max ulp and the
+/// bit-identical share, and records both as test properties "<name>_max_ulp" and "<name>_identical".
+inline void expectCloseToGolden(const HostTensor& got, const HostTensor& want, const std::string& name) {
+  ASSERT_EQ(got.shape(), want.shape()) << name;
+  const UlpStats s = compareBf16(got.data<uint16_t>(), want.data<uint16_t>(), want.numel());
+  std::cout << "  " << name << ": max ulp " << s.maxUlp << ", bit-identical " << 100.0 * s.fractionIdentical()
+            << "% of " << s.count << "\n";
+  ::testing::Test::RecordProperty(name + "_max_ulp", std::to_string(s.maxUlp));
+  ::testing::Test::RecordProperty(name + "_identical", std::to_string(s.fractionIdentical()));
+  EXPECT_GE(s.fractionWithin1(), 0.999) << name;
+  EXPECT_LE(s.maxUlp, 8) << name;
 }
 
 }  // namespace mxjit::test

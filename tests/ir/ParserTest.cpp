@@ -11,6 +11,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 using namespace mxjit;
 using namespace mxjit::ir;
 using mxjit::test::kReadmeMoeUp;
@@ -82,68 +85,60 @@ TEST(Parser, ModuleOfNothingIsEmpty) {
 }
 
 TEST(Parser, MalformedSignatures) {
-  EXPECT_THAT(parseError("func @f(%x: bf16[M,64] %w: f32[2]) -> f32[2] {\n  return %w\n}\n"),
-              HasSubstr("<input>:1:24: expected ',' or ')' after argument type"));
-  EXPECT_THAT(parseError("func @f(%x: f16[4]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:13: unknown dtype 'f16' (expected f32, bf16, i32 or mx<...>)"));
-  EXPECT_THAT(parseError("func @f(%x: f32[4]) f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:21: expected '->' and the result types but found 'f32'"));
-  EXPECT_THAT(parseError("func @f(%x: f32[]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:17: a tensor type has at least one dim"));
-  EXPECT_THAT(parseError("func @f(%x: f32[4,-2]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:19: dim size -2 is negative"));
-  EXPECT_THAT(parseError("func @f(%x: mx<e4m3,block=32,axis=2,scales=plain>[4,64]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:35: axis 2 is out of range for rank 2"));
-  EXPECT_THAT(parseError("func @f(%x: mx<e4m3,block=24,axis=0,scales=plain>[4,64]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:27: block 24 is not a power of two in [2, 1024]"));
-  EXPECT_THAT(parseError("func @f(%x: mx<e4m3,axis=0,block=32,scales=plain>[4]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:21: expected 'block=' in the mx type but found 'axis'"));
-  EXPECT_THAT(parseError("func @f(%x: f32[4],) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:20: expected another argument after ','"));
-  EXPECT_THAT(parseError("func f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:6: expected a function name (@name) but found 'f'"));
-  EXPECT_THAT(parseError("fun @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n"),
-              HasSubstr("<input>:1:1: expected 'func'"));
+  const std::pair<const char*, const char*> cases[] = {  // text, the start of its error
+      {"func @f(%x: bf16[M,64] %w: f32[2]) -> f32[2] {\n  return %w\n}\n",
+       "<input>:1:24: expected ',' or ')' after argument type"},
+      {"func @f(%x: f16[4]) -> f32[4] {\n  return %x\n}\n",
+       "<input>:1:13: unknown dtype 'f16' (expected f32, bf16, i32 or mx<...>)"},
+      {"func @f(%x: f32[4]) f32[4] {\n  return %x\n}\n",
+       "<input>:1:21: expected '->' and the result types but found 'f32'"},
+      {"func @f(%x: f32[]) -> f32[4] {\n  return %x\n}\n", "<input>:1:17: a tensor type has at least one dim"},
+      {"func @f(%x: f32[4,-2]) -> f32[4] {\n  return %x\n}\n", "<input>:1:19: dim size -2 is negative"},
+      {"func @f(%x: mx<e4m3,block=32,axis=2,scales=plain>[4,64]) -> f32[4] {\n  return %x\n}\n",
+       "<input>:1:35: axis 2 is out of range for rank 2"},
+      {"func @f(%x: mx<e4m3,block=24,axis=0,scales=plain>[4,64]) -> f32[4] {\n  return %x\n}\n",
+       "<input>:1:27: block 24 is not a power of two in [2, 1024]"},
+      {"func @f(%x: mx<e4m3,axis=0,block=32,scales=plain>[4]) -> f32[4] {\n  return %x\n}\n",
+       "<input>:1:21: expected 'block=' in the mx type but found 'axis'"},
+      {"func @f(%x: f32[4],) -> f32[4] {\n  return %x\n}\n", "<input>:1:20: expected another argument after ','"},
+      {"func f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n",
+       "<input>:1:6: expected a function name (@name) but found 'f'"},
+      {"fun @f(%x: f32[4]) -> f32[4] {\n  return %x\n}\n", "<input>:1:1: expected 'func'"},
+  };
+  for (const auto& [text, error] : cases) EXPECT_THAT(parseError(text), HasSubstr(error));
 }
 
 TEST(Parser, MalformedOps) {
-  const std::string head = "func @f(%x: bf16[M,64]) -> bf16[64,M] {\n";
-  const std::string tail = "\n  return %y\n}\n";
-  EXPECT_THAT(parseError(head + "  %y = mx.quantise %x axis=1 elem=e4m3 block=32 mode=rceil" + tail),
-              HasSubstr("<input>:2:8: unknown op 'mx.quantise' (expected one of mx.quantize, mx.dequantize, "
-                        "mx.transpose, mx.swizzle_scales, mx.grouped_mm)"));
-  EXPECT_THAT(parseError(head + "  %y = mx.dequantize %q out=f32" + tail),
-              HasSubstr("<input>:2:22: use of undefined value %q"));
-  EXPECT_THAT(parseError(head + "  %x = mx.transpose %x perm=[1,0]" + tail),
-              HasSubstr("<input>:2:3: value %x is defined twice"));
-  EXPECT_THAT(parseError(head + "  %y = mx.quantize %x axis=1 elem=e4m3 block=e4m3 mode=rceil" + tail),
-              HasSubstr("<input>:2:46: attribute block expects an integer but found 'e4m3'"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=1" + tail),
-              HasSubstr("<input>:2:29: attribute perm expects an integer list but found '1'"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1,0] axis=1" + tail),
-              HasSubstr("<input>:2:35: unknown attribute 'axis' for mx.transpose (expected perm)"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1,0] perm=[1,0]" + tail),
-              HasSubstr("<input>:2:35: attribute perm is given twice"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1;0]" + tail),
-              HasSubstr("<input>:2:31: unexpected character ';'"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[1 0]" + tail),
-              HasSubstr("<input>:2:32: expected ',' or ']' in the integer list but found '0'"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm=[99999999999999999999]" + tail),
-              HasSubstr("<input>:2:30: integer 99999999999999999999 is out of range"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x, %x perm=[1,0]" + tail),
-              HasSubstr("<input>:2:8: mx.transpose expects 1 operand, got 2"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x, perm=[1,0]" + tail),
-              HasSubstr("<input>:2:25: expected an operand (%name) but found 'perm'"));
-  EXPECT_THAT(parseError(head + "  %y = return %x" + tail), HasSubstr("<input>:2:8: return produces no value"));
-  EXPECT_THAT(parseError(head + "  %y mx.transpose %x perm=[1,0]" + tail),
-              HasSubstr("<input>:2:6: expected '=' after %y"));
-  EXPECT_THAT(parseError(head + "  %y = mx.transpose %x perm [1,0]" + tail),
-              HasSubstr("<input>:2:29: expected '=' after attribute perm"));
-  EXPECT_THAT(parseError(head + "  y = mx.transpose %x perm=[1,0]" + tail),
-              HasSubstr("<input>:2:3: expected an op ('%name = ...'), 'return' or '}' but found 'y'"));
-  EXPECT_THAT(
-      parseError(head + "  %y = mx.quantize %x axis=1 elem=e4m3 block=48 mode=rceil" + tail),
-      HasSubstr("<input>:2:3: rule broken: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]"));
+  // Each op is line 2 of a function that returns %y.
+  const std::pair<const char*, const char*> cases[] = {  // op line, the start of its error
+      {"  %y = mx.quantise %x axis=1 elem=e4m3 block=32 mode=rceil",
+       "<input>:2:8: unknown op 'mx.quantise' (expected one of mx.quantize, mx.dequantize, "
+       "mx.transpose, mx.swizzle_scales, mx.grouped_mm)"},
+      {"  %y = mx.dequantize %q out=f32", "<input>:2:22: use of undefined value %q"},
+      {"  %x = mx.transpose %x perm=[1,0]", "<input>:2:3: value %x is defined twice"},
+      {"  %y = mx.quantize %x axis=1 elem=e4m3 block=e4m3 mode=rceil",
+       "<input>:2:46: attribute block expects an integer but found 'e4m3'"},
+      {"  %y = mx.transpose %x perm=1", "<input>:2:29: attribute perm expects an integer list but found '1'"},
+      {"  %y = mx.transpose %x perm=[1,0] axis=1",
+       "<input>:2:35: unknown attribute 'axis' for mx.transpose (expected perm)"},
+      {"  %y = mx.transpose %x perm=[1,0] perm=[1,0]", "<input>:2:35: attribute perm is given twice"},
+      {"  %y = mx.transpose %x perm=[1;0]", "<input>:2:31: unexpected character ';'"},
+      {"  %y = mx.transpose %x perm=[1 0]", "<input>:2:32: expected ',' or ']' in the integer list but found '0'"},
+      {"  %y = mx.transpose %x perm=[99999999999999999999]",
+       "<input>:2:30: integer 99999999999999999999 is out of range"},
+      {"  %y = mx.transpose %x, %x perm=[1,0]", "<input>:2:8: mx.transpose expects 1 operand, got 2"},
+      {"  %y = mx.transpose %x, perm=[1,0]", "<input>:2:25: expected an operand (%name) but found 'perm'"},
+      {"  %y = return %x", "<input>:2:8: return produces no value"},
+      {"  %y mx.transpose %x perm=[1,0]", "<input>:2:6: expected '=' after %y"},
+      {"  %y = mx.transpose %x perm [1,0]", "<input>:2:29: expected '=' after attribute perm"},
+      {"  y = mx.transpose %x perm=[1,0]",
+       "<input>:2:3: expected an op ('%name = ...'), 'return' or '}' but found 'y'"},
+      {"  %y = mx.quantize %x axis=1 elem=e4m3 block=48 mode=rceil",
+       "<input>:2:3: rule broken: mx.quantize: attribute block: 48 is not a power of two in [2, 1024]"},
+  };
+  for (const auto& [op, error] : cases)
+    EXPECT_THAT(parseError("func @f(%x: bf16[M,64]) -> bf16[64,M] {\n" + std::string(op) + "\n  return %y\n}\n"),
+                HasSubstr(error));
 }
 
 TEST(Parser, MalformedBodies) {

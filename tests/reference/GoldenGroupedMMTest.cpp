@@ -16,19 +16,7 @@ namespace {
 
 using Case = std::tuple<std::string, std::string>;  // group count prefix, mode
 
-class GoldenGroupedMM : public ::testing::TestWithParam<Case> {
-protected:
-  void expectClose(const HostTensor& got, const HostTensor& want, const std::string& name) {
-    ASSERT_EQ(got.shape(), want.shape()) << name;
-    const test::UlpStats s = test::compareBf16(got.data<uint16_t>(), want.data<uint16_t>(), want.numel());
-    std::cout << "  " << name << ": max ulp " << s.maxUlp << ", bit-identical " << 100.0 * s.fractionIdentical()
-              << "% of " << s.count << "\n";
-    RecordProperty(name + "_max_ulp", std::to_string(s.maxUlp));
-    RecordProperty(name + "_identical", std::to_string(s.fractionIdentical()));
-    EXPECT_GE(s.fractionWithin1(), 0.999) << name;  // the project bar (mx-semantics.md §6.7)
-    EXPECT_LE(s.maxUlp, 8) << name;
-  }
-};
+class GoldenGroupedMM : public ::testing::TestWithParam<Case> {};
 
 TEST_P(GoldenGroupedMM, ForwardDgradWgradMatchTorchao) {
   MXJIT_REQUIRE_GOLDEN();
@@ -44,9 +32,9 @@ TEST_P(GoldenGroupedMM, ForwardDgradWgradMatchTorchao) {
   reference::groupedMMDgrad(gradOut.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, gradA.view());
   reference::groupedMMWgrad(a.view(), gradOut.view(), offs.view(), recipe, gradB.view());
 
-  expectClose(out, npy::readNpy(dir + "/out.npy"), "out");
-  expectClose(gradA, npy::readNpy(dir + "/grad_A.npy"), "grad_A");
-  expectClose(gradB, npy::readNpy(dir + "/grad_B_ekn.npy"), "grad_B");
+  test::expectCloseToGolden(out, npy::readNpy(dir + "/out.npy"), "out");
+  test::expectCloseToGolden(gradA, npy::readNpy(dir + "/grad_A.npy"), "grad_A");
+  test::expectCloseToGolden(gradB, npy::readNpy(dir + "/grad_B_ekn.npy"), "grad_B");
 }
 
 INSTANTIATE_TEST_SUITE_P(Torchao, GoldenGroupedMM,
