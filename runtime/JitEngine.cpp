@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+
 namespace mxjit::runtime {
 
 struct JitEngine::Handle {
@@ -53,6 +55,14 @@ std::shared_ptr<JitEngine::Handle> JitEngine::add(const std::string& name, const
 void JitEngine::remove(const std::shared_ptr<Handle>& handle) {
   if (handle && handle->tracker)
     if (auto e = handle->tracker->remove()) fail("removing a kernel", std::move(e));
+}
+
+void JitEngine::removeNoThrow(const std::shared_ptr<Handle>& handle) noexcept {
+  try {
+    remove(handle);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mxjit: freeing a kernel failed: %s\n", e.what());
+  }
 }
 
 }  // namespace mxjit::runtime

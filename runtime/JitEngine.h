@@ -21,6 +21,8 @@ public:
   std::shared_ptr<Handle> add(const std::string& name, const std::string& object, const std::vector<std::string>& entries,
                               std::vector<void*>& addresses);
   void remove(const std::shared_ptr<Handle>& handle);
+  /// For destructors: a failure to free is reported on stderr, never thrown.
+  void removeNoThrow(const std::shared_ptr<Handle>& handle) noexcept;
 
 private:
   struct Impl;

@@ -40,10 +40,13 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
   o.timePasses = envFlag("MXJIT_TIME_PASSES");
   o.debug = envInt("MXJIT_DEBUG", 0);
   o.threads = envInt("MXJIT_THREADS", 0);
+  o.cacheCapacity = static_cast<size_t>(envInt("MXJIT_CACHE_CAPACITY", static_cast<int>(o.cacheCapacity)));
   return o;
 }
 
-Runtime::Impl::Impl(RuntimeOptions o) : options(std::move(o)), target(codegen::hostTarget(codegen::parseTargetCap(options.target))) {
+Runtime::Impl::Impl(RuntimeOptions o)
+    : options(std::move(o)), target(codegen::hostTarget(codegen::parseTargetCap(options.target))),
+      cache(options.cacheCapacity) {
   if (!options.cacheDir.empty()) disk.emplace(options.cacheDir);
   if (!options.dumpDir.empty()) std::filesystem::create_directories(options.dumpDir);
 }
@@ -53,7 +56,10 @@ runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spe
   spec.avx512 = target.avx512;
   spec.featuresHash = runtime::fnv1a(target.features.data(), target.features.size());
   bool compiledHere = false;
-  auto kernel = cache.getOrCompile(spec, [&] { return compile(spec, build, bindings); }, &compiledHere);
+  auto kernel = cache.getOrCompile(spec, [&] { return compile(spec, build, bindings); }, &compiledHere,
+                                   [&](const runtime::Kernel& evicted) {
+                                     if (options.debug >= 1) fmt::print(stderr, "mxjit,evict,{},0\n", evicted.plan.stem);
+                                   });
   if (!compiledHere) {
     hits.fetch_add(1, std::memory_order_relaxed);
     if (options.debug >= 2) fmt::print(stderr, "mxjit,hit,{},0\n", kernel->plan.stem);
@@ -119,6 +125,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   auto kernel = std::make_shared<runtime::Kernel>();
   std::vector<void*> addresses;
   kernel->code = jit.add(plan.stem, *object, entryNames, addresses);
+  kernel->engine = &jit;
   for (void* a : addresses) kernel->entries.push_back(reinterpret_cast<abi::KernelFn>(a));
   kernel->plan = std::move(plan);
 
@@ -144,6 +151,7 @@ RuntimeStats Runtime::stats() const {
   s.hits = impl_->hits.load();
   s.compileMs = impl_->compileMicros.load() / 1000.0;
   s.kernels = impl_->cache.size();
+  s.evictions = impl_->cache.evictions();
   return s;
 }
 

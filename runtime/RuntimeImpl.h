@@ -30,7 +30,7 @@ struct Runtime::Impl {
   RuntimeOptions options;
   codegen::Target target;
   runtime::JitEngine jit;
-  runtime::KernelCache cache;
+  runtime::KernelCache cache;  // after jit: destroyed first, while the engine can still free code
   std::optional<runtime::ObjectDiskCache> disk;
   std::atomic<uint64_t> compiles{0}, diskHits{0}, hits{0};
   std::atomic<int64_t> compileMicros{0};

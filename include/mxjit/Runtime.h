@@ -14,7 +14,9 @@ struct RuntimeOptions {
   bool printAfterAll = false;   // IR after each pass to stderr                     MXJIT_PRINT_AFTER_ALL
   bool timePasses = false;      // a line per pass with its time                    MXJIT_TIME_PASSES
   int debug = 0;                // 1: a line per compile / cache event              MXJIT_DEBUG
-  int threads = 0;              // OpenMP threads per call; 0 = OpenMP's default
+  int threads = 0;              // OpenMP threads per call; 0 = OpenMP's default     MXJIT_THREADS
+  size_t cacheCapacity = 4096;  // kernels kept in memory; least recently used go   MXJIT_CACHE_CAPACITY
+                                // first and their code is freed (0 = unbounded)
 
   /// Defaults overridden by the MXJIT_* variables that are set.
   static RuntimeOptions fromEnvironment();
@@ -26,6 +28,7 @@ struct RuntimeStats {
   uint64_t hits = 0;        // calls served by an already compiled kernel
   double compileMs = 0;     // total wall time of misses (IR, passes, codegen or disk load, linking)
   uint64_t kernels = 0;     // kernels held now
+  uint64_t evictions = 0;   // kernels dropped to stay within cacheCapacity
 };
 
 class Runtime {

@@ -2,6 +2,7 @@
 // cases through the JIT quantize kernel.
 #include "common/Bf16Compare.h"
 #include "common/Golden.h"
+#include "common/GoldenGroupedMM.h"
 #include "formats/Quantize.h"
 #include "mxjit/Ops.h"
 #include "npy/Npy.h"
@@ -17,16 +18,12 @@ class JitGolden : public ::testing::TestWithParam<std::tuple<std::string, std::s
 TEST_P(JitGolden, GroupedMMMatchesTorchao) {
   MXJIT_REQUIRE_GOLDEN();
   const auto& [groups, mode] = GetParam();
-  const std::string dir = test::goldenCase(groups + "_" + mode + "_bfloat16");
-  const HostTensor a = npy::readNpy(dir + "/A.npy"), w = npy::readNpy(dir + "/W_enk.npy");
-  const HostTensor offs = npy::readNpy(dir + "/offs.npy"), gradOut = npy::readNpy(dir + "/grad_out.npy");
-  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, parseScaleMode(mode)};
-  const int64_t m = a.shape()[0], k = a.shape()[1], e = w.shape()[0], n = w.shape()[1];
-  HostTensor out(DType::BF16, {m, n}), gradA(DType::BF16, {m, k}), gradB(DType::BF16, {e, k, n});
-  grouped_mm(a.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, out.view());
-  grouped_mm_backward(a.view(), w.view(), WeightLayout::ENK, offs.view(), gradOut.view(), recipe, gradA.view(), gradB.view());
-  for (auto [got, file] : {std::pair{&out, "out"}, {&gradA, "grad_A"}, {&gradB, "grad_B_ekn"}})
-    test::expectCloseToGolden(*got, npy::readNpy(dir + "/" + file + ".npy"), file);
+  test::GoldenGroupedMMCase c = test::readGoldenGroupedMM(groups, mode);
+  grouped_mm(c.a.view(), c.w.view(), WeightLayout::ENK, c.offs.view(), c.recipe, c.out.view());
+  grouped_mm_backward(c.a.view(), c.w.view(), WeightLayout::ENK, c.offs.view(), c.gradOut.view(), c.recipe,
+                      c.gradA.view(), c.gradB.view());
+  for (auto [got, file] : {std::pair{&c.out, "out"}, {&c.gradA, "grad_A"}, {&c.gradB, "grad_B_ekn"}})
+    test::expectCloseToGolden(*got, c.expected(file), file);
 }
 
 INSTANTIATE_TEST_SUITE_P(Torchao, JitGolden,
