@@ -48,16 +48,13 @@ std::span<const int32_t> offsSpan(const TensorView& offs) {
   return {offs.as<const int32_t>(), static_cast<size_t>(offs.numel())};
 }
 
-void requireData(const TensorView& t, std::string_view what) {
-  if (t.numel() > 0 && t.data == nullptr) throw Error(ErrorKind::InvalidArgument, fmt::format("{} has a null data pointer", what));
-}
 
 }  // namespace
 
 void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, const TensorView& offs,
                 const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
   const GroupedMMShape s = checkForward(a, w, layout, offs, recipe, out);
-  for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) requireData(*t, name);
+  for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) expectData(*t, name);
   KernelSpec spec = gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout),
                              recipe, GemmPass::Forward, s.k, s.n, s.experts);
   Runtime::Impl::bucketGroups(spec, s.groups);
@@ -77,7 +74,7 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
   if (a.dim(1) != d.k)
     throw Error(ErrorKind::ShapeMismatch, fmt::format("A has shape {} but W has K={}", shapeString(a.shape), d.k));
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&gradOut, "grad_out"}, {&gradA, "grad_A"}, {&gradB, "grad_B"}})
-    requireData(*t, name);
+    expectData(*t, name);
   auto dgrad = runtime.impl().kernelFor(
       // dgrad is a 2d3d over B^T: contraction N, columns K, the weight layout flipped by fold-relayouts.
       gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,

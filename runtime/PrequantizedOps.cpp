@@ -23,9 +23,8 @@ DType codeType(ElemFormat f) { return f == ElemFormat::E4M3 ? DType::E4M3 : DTyp
 void checkCodes(const MXTensorView& t, std::string_view what) {
   expectDType(t.qdata, what, {codeType(t.elem), DType::U8});
   validateRecipe(QuantRecipe{t.elem, t.elem, t.block, ScaleMode::RCeil});
-  if (t.qdata.numel() > 0 && !t.qdata.data) throw Error(ErrorKind::InvalidArgument, fmt::format("{} has a null data pointer", what));
-  if (t.scales.numel() > 0 && !t.scales.data)
-    throw Error(ErrorKind::InvalidArgument, fmt::format("{} scales have a null data pointer", what));
+  expectData(t.qdata, what);
+  expectData(t.scales, fmt::format("{} scales", what));
 }
 
 // The shape-only view of an MX operand, so the argument checks shared with the reference apply.
@@ -99,6 +98,8 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   shapeRecipe.quantized = true;
   shapeRecipe.block = w.block;
   const GroupedMMShape s = checkForward(aMx ? shapeOf(*aMx) : aValues, shapeOf(w), layout, offs, shapeRecipe, out);
+  if (!aMx) expectData(aValues, "A");
+  expectData(out, "out");
   if (aMx && s.k % aMx->block != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of its block size {}", s.k, aMx->block));
   if (!aMx && s.k % recipe.block != 0)
@@ -154,7 +155,7 @@ TensorView offsFromIndptr(const TensorView& mIndptr, int64_t tokens) {
   expectDType(mIndptr, "m_indptr", {DType::I32});
   expectRank(mIndptr, "m_indptr", 1);
   if (mIndptr.numel() < 2) throw Error(ErrorKind::InvalidArgument, "m_indptr needs E+1 >= 2 entries");
-  if (!mIndptr.data) throw Error(ErrorKind::InvalidArgument, "m_indptr has a null data pointer");
+  expectData(mIndptr, "m_indptr");
   formats::validateMIndptr({mIndptr.as<const int32_t>(), static_cast<size_t>(mIndptr.numel())}, tokens);
   return TensorView{mIndptr.as<int32_t>() + 1, DType::I32, {mIndptr.numel() - 1}};
 }

@@ -63,8 +63,7 @@ void quantize(const TensorView& x, int axis, ElemFormat elem, int block, ScaleMo
   if (scales.shape != scaleShape)
     throw Error(ErrorKind::ShapeMismatch,
                 fmt::format("scales has shape {}; expected {}", shapeString(scales.shape), shapeString(scaleShape)));
-  for (const TensorView* t : {&x, &qdata, &scales})
-    if (t->numel() > 0 && !t->data) throw Error(ErrorKind::InvalidArgument, "quantize: a tensor has a null data pointer");
+  for (auto [t, name] : {std::pair{&x, "x"}, {&qdata, "qdata"}, {&scales, "scales"}}) expectData(*t, name);
 
   const bool grouped = !offs.empty();
   const int64_t cols = lastAxis ? split.length : split.inner, rows = lastAxis ? split.outer : split.outer * split.length;

@@ -45,5 +45,8 @@ std::string shapeString(std::span<const int64_t> shape);
 /// Throws DTypeMismatch / ShapeMismatch naming `what` unless `t` has the expected dtype and rank.
 void expectDType(const TensorView& t, std::string_view what, std::initializer_list<DType> allowed);
 void expectRank(const TensorView& t, std::string_view what, int64_t rank);
+/// Throws InvalidArgument unless a non-empty tensor's pointer is set and aligned to its element size
+/// (kernels load whole elements; a misaligned bf16 pointer is a caller's bug, not data).
+void expectData(const TensorView& t, std::string_view what);
 
 }  // namespace mxjit

@@ -29,7 +29,7 @@ std::vector<GroupRange> checkGroups(const TensorView& offs, int64_t experts, int
   if (offs.dim(0) != experts)
     throw Error(ErrorKind::ShapeMismatch,
                 fmt::format("offs has {} entries but W has {} experts: one end offset per expert", offs.dim(0), experts));
-  if (experts > 0 && offs.data == nullptr) throw Error(ErrorKind::InvalidArgument, "offs has a null data pointer");
+  expectData(offs, "offs");
   return groupRanges(std::span(offs.as<const int32_t>(), static_cast<size_t>(experts)), rows);
 }
 

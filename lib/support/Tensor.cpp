@@ -29,4 +29,13 @@ void expectRank(const TensorView& t, std::string_view what, int64_t rank) {
                 fmt::format("{} has shape {} ({} dims); expected {} dims", what, shapeString(t.shape), t.rank(), rank));
 }
 
+void expectData(const TensorView& t, std::string_view what) {
+  if (t.numel() == 0) return;
+  if (!t.data) throw Error(ErrorKind::InvalidArgument, fmt::format("{} has a null data pointer", what));
+  const auto address = reinterpret_cast<uintptr_t>(t.data);
+  if (address % static_cast<uintptr_t>(dtypeSize(t.dtype)) != 0)
+    throw Error(ErrorKind::InvalidArgument, fmt::format("{} data pointer {} is not aligned to {} bytes ({} elements)", what,
+                                                        t.data, dtypeSize(t.dtype), dtypeName(t.dtype)));
+}
+
 }  // namespace mxjit
