@@ -95,14 +95,15 @@ TEST(KernelCache, DiskCacheServesAFreshRuntimeAndSurvivesDamage) {
     EXPECT_EQ(rt.stats().diskHits, 1u);
     EXPECT_EQ(differingElements(again.out, first.out), 0);
   }
-  // Truncate, then corrupt one byte of the object: both are detected and recompiled.
-  for (int damage = 0; damage < 2; ++damage) {
+  // Truncate; corrupt one byte of the object; stamp another format version (a file from another mxjit
+  // build): each is detected, recompiled and rewritten, never loaded.
+  for (int damage = 0; damage < 3; ++damage) {
     const auto size = fs::file_size(files[0]);
     if (damage == 0) fs::resize_file(files[0], size / 2);
     else {
       std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(static_cast<std::streamoff>(size - 10));
-      f.put('\x5A');
+      f.seekp(static_cast<std::streamoff>(damage == 1 ? size - 10 : 8));  // 8: the format version after the magic
+      f.put(damage == 1 ? '\x5A' : '\x63');
     }
     Runtime rt(quiet("auto", dir.string()));
     Forward again;
