@@ -34,6 +34,7 @@ Target hostTarget(TargetCap cap) {
       if (name.rfind("avx512", 0) == 0 || name.rfind("amx", 0) == 0 || name == "evex512") on = false;
   for (const auto& [name, on] : features) t.features += (t.features.empty() ? "" : ",") + std::string(on ? "+" : "-") + name;
   t.avx512 = features["avx512f"];
+  t.avx512bf16 = cap == TargetCap::Auto && t.avx512 && features["avx512bf16"];
   t.amxBf16 = features["amx-bf16"];
   return t;
 }

@@ -37,6 +37,15 @@ std::string operandText(const OperandPlan& o) {
 
 }  // namespace
 
+std::string_view microkernelName(Microkernel m) {
+  switch (m) {
+  case Microkernel::Avx512: return "avx512";
+  case Microkernel::Portable: return "portable";
+  case Microkernel::Avx512Bf16: return "avx512bf16";
+  }
+  return "?";
+}
+
 int64_t KernelPlan::packedAFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d2d) return m * k + mr;
   return kind == PlanKind::Gemm2d3d && smallGroups ? (m + mr) * k : 0;  // + mr: a slab may read past the end
@@ -50,12 +59,15 @@ int64_t KernelPlan::packedBFloats(int64_t m) const {
 
 int64_t KernelPlan::threadScratchFloats() const {
   if (kind != PlanKind::Gemm2d3d) return 0;
-  return smallGroups ? int64_t(nr) * k : int64_t((rowsPerItem + mr - 1) / mr * mr) * k;
+  const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
+  // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand.
+  if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
+  return smallGroups ? int64_t(nr) * k : rowsPadded * k;
 }
 
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
-                              kindName(kind), smallGroups ? " small_groups" : "", micro == Microkernel::Avx512 ? "avx512" : "portable",
+                              kindName(kind), smallGroups ? " small_groups" : "", microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));
   if (kind == PlanKind::Gemm2d3d || kind == PlanKind::Gemm2d2d)

@@ -22,8 +22,11 @@ struct PlanOptions {
   bool smallGroups = false;  // every group has <= kSmallGroupRows rows: stream each expert's weights once
 };
 
-/// AVX-512 (zmm, 8x32 tile) or portable (the same source for narrower vectors, 4x16 tile).
-enum class Microkernel : uint8_t { Avx512, Portable };
+/// AVX512-BF16 (vdpbf16ps on bf16 pairs, 8x32 tile: the 2d3d kernels), AVX-512 (fp32 FMA in zmm, 8x32)
+/// or portable (the fp32 source on narrower vectors, 4x16). 2d2d kernels use the fp32 tile of the family.
+enum class Microkernel : uint8_t { Avx512, Portable, Avx512Bf16 };
+
+std::string_view microkernelName(Microkernel m);  // "avx512", "portable", "avx512bf16"
 
 /// How an operand is loaded (abi::OperandLoad codes) and, when quantized, in which format.
 struct OperandPlan {

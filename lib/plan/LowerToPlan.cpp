@@ -52,7 +52,7 @@ std::string quantTag(const OperandPlan& o) {
                      o.load == abi::kDequantize ? "" : std::string(scaleModeName(o.mode)));
 }
 
-std::string microName(Microkernel m) { return m == Microkernel::Avx512 ? "avx512" : "portable"; }
+std::string microName(Microkernel m) { return std::string(microkernelName(m)); }
 
 void lowerGemm(const ir::Op& op, KernelPlan& p) {
   const ir::Value *a = op.operands[0], *b = op.operands[1], *offs = op.operands[2];
@@ -71,17 +71,19 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     const bool enk = *bLayout == ir::OperandLayout::ENK;
     p.k = staticDim(a, 1);
     p.n = staticDim(b, enk ? 1 : 2);
+    // The bf16 microkernel's helpers carry a "_bf16" infix; the fp32 ones none.
+    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : "";
     if (p.smallGroups) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
-      p.stages.push_back({"pack_a", "mxjit_pack_rows", ItemGrid::GroupRowTiles, 0, true,
+      p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
-      p.stages.push_back({"decode", fmt::format("mxjit_decode_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
+      p.stages.push_back({"decode", fmt::format("mxjit_decode_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupPanels,
                           ceilDiv(p.n, p.nr), true,
                           {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, outBf16}});
     } else {
-      p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+      p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d" + bf16, ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                           {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
-      p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
+      p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
     }
   } else {
@@ -144,7 +146,9 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
 
 }  // namespace
 
-Microkernel selectMicrokernel(bool targetHasAvx512) { return targetHasAvx512 ? Microkernel::Avx512 : Microkernel::Portable; }
+Microkernel selectMicrokernel(bool avx512, bool avx512bf16) {
+  return avx512bf16 ? Microkernel::Avx512Bf16 : avx512 ? Microkernel::Avx512 : Microkernel::Portable;
+}
 
 KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions& options) {
   if (m.functions.size() != 1) unsupported(fmt::format("expected one function, found {}", m.functions.size()));
@@ -157,8 +161,8 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
                             work.size()));
   KernelPlan p;
   p.micro = micro;
-  p.mr = micro == Microkernel::Avx512 ? 8 : 4;
-  p.nr = micro == Microkernel::Avx512 ? 32 : 16;
+  p.mr = micro == Microkernel::Portable ? 4 : 8;
+  p.nr = micro == Microkernel::Portable ? 16 : 32;
   p.specialized = ir::print(*work[0]);
   p.smallGroups = options.smallGroups && work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
   switch (work[0]->kind) {

@@ -6,8 +6,8 @@
 
 namespace mxjit::plan {
 
-/// The microkernel for a host: AVX-512 when the target has avx512f, else the portable path.
-Microkernel selectMicrokernel(bool targetHasAvx512);
+/// The microkernel for a target: AVX512-BF16 where vdpbf16ps is usable, else AVX-512, else portable.
+Microkernel selectMicrokernel(bool avx512, bool avx512bf16);
 
 /// Throws Error(Unsupported) naming what the kernels cannot do yet (e.g. a 2d2d prequantized operand,
 /// a quantize along a middle axis, several ops left after fusion).

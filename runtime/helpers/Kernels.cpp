@@ -3,6 +3,7 @@
 // entry with constants, and after inlining LLVM specialises the loops (K, N, G, recipe baked in) for
 // the host's vector ISA. Nothing here allocates, throws or calls libc beyond memcpy/memset.
 #include "Microkernel.h"
+#include "MicrokernelBf16.h"
 #include "OperandLoad.h"
 
 #define MXJIT_HELPER extern "C" __attribute__((always_inline))
@@ -104,7 +105,88 @@ inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int
                           N - col0, [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + k0 + i) * N + col0 + j, v, outBf16); });
 }
 
+// --- The AVX512-BF16 variants: operands packed as swapped bf16 pairs (MicrokernelBf16.h). ---
+
+inline int64_t evenUp(int64_t k) { return (k + 1) & ~int64_t(1); }
+
+// Rows of A as swapped bf16 pairs, K2 = evenUp(K) wide (a zero pads an odd K); `tmp` holds K2 floats.
+inline void packRowsBf16(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, uint16_t* dst,
+                         int64_t K, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp) {
+  const int64_t k2 = evenUp(K);
+  for (int64_t r = 0; r < paddedRows; ++r) {
+    if (r >= rows) {
+      memset(dst + r * k2, 0, sizeof(uint16_t) * k2);
+      continue;
+    }
+    packRows(args, begin + r, 1, 1, tmp, K, loadA, elemA, modeA, block);
+    tmp[k2 - 1] = k2 > K ? 0.0f : tmp[k2 - 1];
+    packPairs(tmp, k2, dst + r * k2);
+  }
+}
+
+// One column panel of B as dst[(kp * NR + jj) * 2 + {0, 1}] = (b[2kp+1][jj], b[2kp][jj]); `tmp` holds
+// K * NR floats.
+inline void packBPanelBf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K, int64_t N,
+                           int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
+  packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
+  for (int64_t kp = 0; kp < evenUp(K) / 2; ++kp)
+    for (int64_t jj = 0; jj < NR; ++jj) {
+      dst[(kp * NR + jj) * 2] = 2 * kp + 1 < K ? formats::floatToBf16(tmp[(2 * kp + 1) * NR + jj]) : 0;
+      dst[(kp * NR + jj) * 2 + 1] = formats::floatToBf16(tmp[2 * kp * NR + jj]);
+    }
+}
+
+template <int MR, int NR>
+__attribute__((target("avx512f,avx512bf16"))) inline void rowsTimesPanelBf16(const abi::KernelArgs* args, const uint16_t* rowsPanel, int64_t rows, int64_t row0,
+                               const uint16_t* bPanel, int64_t col0, int64_t K, int64_t N, int32_t outBf16) {
+  const int64_t k2 = evenUp(K);
+  for (int64_t r0 = 0; r0 < rows; r0 += MR)
+    microTileBf16<MR, NR>(rowsPanel + r0 * k2, k2, bPanel, k2 / 2, rows - r0, N - col0, [&](int64_t i, int64_t j, float v) {
+      storeOut(args->out, (row0 + r0 + i) * N + col0 + j, v, outBf16);
+    });
+}
+
 }  // namespace
+
+/// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
+MXJIT_HELPER void mxjit_pack_b_2d3d_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                         int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                         int32_t NR) {
+  const int64_t panels = (N + NR - 1) / NR;
+  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + item->tile) * evenUp(K) * NR;
+  packBPanelBf16(args, item->group, item->tile, dst, K, N, enk, load, elem, mode, block, NR, scratch);
+}
+
+MXJIT_HELPER void mxjit_gemm_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
+                                            int64_t K, int64_t N, int32_t loadA, int32_t elemA, int32_t modeA,
+                                            int32_t block, int32_t outBf16) {
+  constexpr int MR = 8, NR = 32;
+  const int64_t rows = item->end - item->begin, panels = (N + NR - 1) / NR, k2 = evenUp(K);
+  uint16_t* panel = reinterpret_cast<uint16_t*>(scratch + k2);  // after the K2-float row buffer
+  packRowsBf16(args, item->begin, rows, (rows + MR - 1) / MR * MR, panel, K, loadA, elemA, modeA, block, scratch);
+  const uint16_t* packedB = reinterpret_cast<const uint16_t*>(args->packedB) + item->group * panels * k2 * NR;
+  for (int64_t p = 0; p < panels; ++p)
+    rowsTimesPanelBf16<MR, NR>(args, panel, rows, item->begin, packedB + p * k2 * NR, p * NR, K, N, outBf16);
+}
+
+MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                       int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
+  const int64_t rows = item->end - item->begin;
+  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * evenUp(K), K,
+               loadA, elemA, modeA, block, scratch);
+}
+
+MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
+                                              int64_t K, int64_t N, int32_t enk, int32_t loadB, int32_t elemB,
+                                              int32_t modeB, int32_t blockB, int32_t outBf16) {
+  constexpr int MR = 8, NR = 32;
+  uint16_t* bPanel = reinterpret_cast<uint16_t*>(scratch + K * NR);  // after the fp32 staging panel
+  packBPanelBf16(args, item->group, item->tile, bPanel, K, N, enk, loadB, elemB, modeB, blockB, NR, scratch);
+  rowsTimesPanelBf16<MR, NR>(args, reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * evenUp(K),
+                             item->end - item->begin, item->begin, bPanel, item->tile * NR, K, N, outBf16);
+}
+
+
 
 /// 2d3d B packing: for group item->group and column panel item->tile, writes the panel of NR columns as
 /// packedB[((g * panels + tile) * K + k) * NR + jj], the contraction (K) quantized in blocks.

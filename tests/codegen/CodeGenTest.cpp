@@ -36,6 +36,13 @@ TEST(CodeGen, Avx512KernelsUseZmmFma) {
   EXPECT_EQ(compiled.optimizedIr.find("define internal"), std::string::npos);
 }
 
+TEST(CodeGen, Bf16MicrokernelUsesVdpbf16ps) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
+  const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Avx512Bf16), target, {false, true});
+  EXPECT_NE(compiled.assembly.find("vdpbf16ps"), std::string::npos);
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);

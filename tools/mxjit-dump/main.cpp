@@ -100,7 +100,7 @@ int run(int argc, char** argv) {
   if (args.emit == Emit::IrAfterAll) return mxjit::tools::writeOutput(args.output, afterAll), 0;
 
   const mxjit::codegen::Target target = mxjit::codegen::hostTarget(mxjit::codegen::parseTargetCap(args.target));
-  const mxjit::plan::KernelPlan plan = mxjit::plan::lowerToPlan(module, mxjit::plan::selectMicrokernel(target.avx512));
+  const mxjit::plan::KernelPlan plan = mxjit::plan::lowerToPlan(module, mxjit::plan::selectMicrokernel(target.avx512, target.avx512bf16));
   if (args.emit == Emit::Plan) return mxjit::tools::writeOutput(args.output, plan.toString()), 0;
 
   const auto compiled = mxjit::codegen::compilePlan(plan, target, {true, args.emit == Emit::Asm});

@@ -1,0 +1,57 @@
+// The AVX512-BF16 microkernel: vdpbf16ps multiplies pairs of bf16 values and adds both products to an
+// fp32 accumulator, twice the work of an fp32 FMA per instruction. Every MX-dequantized operand is a bf16
+// value, so nothing is lost by packing operands as bf16. The instruction adds the pair's odd element
+// first, then the even one (Intel SDM, VDPBF16PS), so packing element k at the odd position and k+1 at
+// the even one keeps the reference's summation order: results equal the scalar reference except where
+// an operand or a partial sum is an fp32 subnormal (the instruction flushes those: DAZ/FTZ).
+#pragma once
+#include "formats/BFloat16.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+namespace mxjit::helpers {
+
+/// Packs n values (n even) as swapped bf16 pairs: dst[2p] = v[2p+1], dst[2p+1] = v[2p].
+inline void packPairs(const float* v, int64_t n, uint16_t* dst) {
+  for (int64_t p = 0; p < n / 2; ++p) {
+    dst[2 * p] = formats::floatToBf16(v[2 * p + 1]);
+    dst[2 * p + 1] = formats::floatToBf16(v[2 * p]);
+  }
+}
+
+/// acc[i][:] over kPairs pairs of a's rows (swapped bf16 pairs, aStride elements apart) times b's panel
+/// (bPanel[(kp * NR + j) * 2 + {0,1}] = (b[2kp+1][j], b[2kp][j])), stored through `store(i, j, value)`.
+template <int MR, int NR, class Store>
+__attribute__((target("avx512f,avx512bf16"), always_inline)) inline void microTileBf16(
+    const uint16_t* a, int64_t aStride, const uint16_t* bPanel, int64_t kPairs, int64_t rows, int64_t cols, Store store) {
+  constexpr int NV = NR / 16;
+  __m512 acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; ++i)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (int64_t kp = 0; kp < kPairs; ++kp) {
+    __m512bh bv[NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_loadu_si512(bPanel + (kp * NR + v * 16) * 2);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < MR; ++i) {
+      int32_t pair;
+      memcpy(&pair, a + i * aStride + 2 * kp, sizeof pair);
+      const __m512bh av = (__m512bh)_mm512_set1_epi32(pair);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], bv[v], av);
+    }
+  }
+  for (int i = 0; i < MR && i < rows; ++i)
+    for (int v = 0; v < NV; ++v) {
+      float lanes[16];
+      _mm512_storeu_ps(lanes, acc[i][v]);
+      for (int l = 0; l < 16; ++l)
+        if (v * 16 + l < cols) store(i, v * 16 + l, lanes[l]);
+    }
+}
+
+}  // namespace mxjit::helpers
