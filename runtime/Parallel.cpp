@@ -56,24 +56,39 @@ void zeroRowsPastLastGroup(const TensorView& out, const std::vector<GroupRange>&
   std::memset(static_cast<char*>(out.data) + last * rowBytes, 0, static_cast<size_t>((rows - last) * rowBytes));
 }
 
+namespace {
+
+// A grow-only buffer per thread: calls on the hot path reuse their panels instead of mapping fresh
+// memory each time. Panels are fully written by the packing stages before any read that matters, so
+// they are never zeroed.
+float* threadBuffer(int which, int64_t floats) {
+  thread_local std::unique_ptr<float[]> buffers[3];
+  thread_local int64_t sizes[3] = {0, 0, 0};
+  if (sizes[which] < floats) {
+    buffers[which].reset(new float[static_cast<size_t>(floats)]);
+    sizes[which] = floats;
+  }
+  return buffers[which].get();
+}
+
+}  // namespace
+
 void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads) {
   const plan::KernelPlan& plan = kernel.plan;
-  // Panels are fully written by the packing stages before any read that matters, so no zeroing.
-  std::unique_ptr<float[]> packedA(new float[std::max<int64_t>(plan.packedAFloats(args.m), 1)]);
-  std::unique_ptr<float[]> packedB(new float[std::max<int64_t>(plan.packedBFloats(args.m), 1)]);
-  args.packedA = packedA.get();
-  args.packedB = packedB.get();
+  args.packedA = threadBuffer(0, std::max<int64_t>(plan.packedAFloats(args.m), 1));
+  args.packedB = threadBuffer(1, std::max<int64_t>(plan.packedBFloats(args.m), 1));
   const int64_t scratchFloats = std::max<int64_t>(plan.threadScratchFloats(), 1);
   if (threads <= 0) threads = omp_get_max_threads();
   for (size_t s = 0; s < plan.stages.size(); ++s) {
     const std::vector<abi::WorkItem> items = workItems(plan, plan.stages[s], offs, args.m);
     const abi::KernelFn entry = kernel.entries[s];
     const int64_t count = static_cast<int64_t>(items.size());
+    if (count == 0) continue;
 #pragma omp parallel num_threads(threads) if (count > 1)
     {
-      std::unique_ptr<float[]> scratch(new float[scratchFloats]);
+      float* scratch = threadBuffer(2, scratchFloats);
 #pragma omp for schedule(dynamic, 1)
-      for (int64_t i = 0; i < count; ++i) entry(&args, &items[i], scratch.get());
+      for (int64_t i = 0; i < count; ++i) entry(&args, &items[i], scratch);
     }
   }
 }
