@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
        [&](Runtime& rt) { grouped_mm_backward(a.view(), w.view(), WeightLayout::ENK, offs.view(), gradOut.view(), recipe, gradA.view(), gradB.view(), rt); }},
       {"quantize along K", [&](Runtime& rt) { quantize(a.view(), -1, ElemFormat::E4M3, 32, ScaleMode::RCeil, q.view(), s.view(), nullptr, rt); }},
   };
-  report += "first call, cold (IR + passes + plan + LLVM O3 + JIT link), median of 3 fresh runtimes:\n";
+  report += "first call, cold (IR + passes + plan + LLVM O2 + JIT link), median of 3 fresh runtimes:\n";
   for (const auto& [name, call] : kernels) {
     std::vector<double> compileMs;
     for (int round = 0; round < 3; ++round) {

@@ -91,9 +91,11 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  // Drop the helpers this kernel does not call before O3 spends time on them.
+  // Drop the helpers this kernel does not call before the optimiser spends time on them. O2, not O3:
+  // the kernels are explicit loop nests already vectorised by construction, and O3 doubled the compile
+  // time (about 150 ms against 80 for a forward kernel) for no measurable speed.
   llvm::GlobalDCEPass().run(m, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(m, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Kernel plan -> LLVM IR -> native object code: the one entry of the codegen room. For each stage it
 // emits an entry `<stem>.<stage>(args, item, scratch)` that calls the stage's helper with the plan's
 // constants, links the helper bitcode, hands every function the target's CPU features, verifies,
-// optimises (O3: inlining makes the loops constant and vectorises them) and emits an object file.
+// optimises (O2: inlining makes the loops constant and vectorises them) and emits an object file.
 #pragma once
 #include "Target.h"
 #include "plan/KernelPlan.h"
