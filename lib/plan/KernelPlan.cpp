@@ -47,13 +47,14 @@ std::string_view microkernelName(Microkernel m) {
 }
 
 int64_t KernelPlan::packedAFloats(int64_t m) const {
-  if (kind == PlanKind::Gemm2d2d) return m * k + mr;
+  // bf16 pairs: each group may add half a pair of padding, and a slab may read past the end.
+  if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
   return kind == PlanKind::Gemm2d3d && smallGroups ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }
 
 int64_t KernelPlan::packedBFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d3d) return smallGroups ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
-  if (kind == PlanKind::Gemm2d2d) return m * n + nr;
+  if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * n + nr;
   return 0;
 }
 

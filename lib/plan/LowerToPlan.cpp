@@ -88,6 +88,7 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     }
   } else {
     p.kind = PlanKind::Gemm2d2d;
+    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : "";
     p.a = operandPlan(a, op.find("qa"), *aLayout, false);
     p.b = operandPlan(b, op.find("qb"), *bLayout, false);
     const bool aT = *aLayout == ir::OperandLayout::KM, bT = *bLayout == ir::OperandLayout::NM;
@@ -96,12 +97,12 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     for (int which = 0; which < 2; ++which) {
       const OperandPlan& o = which ? p.b : p.a;
       const int64_t cols = which ? p.n : p.k;
-      p.stages.push_back({which ? "pack_b" : "pack_a", "mxjit_pack_tokens", ItemGrid::GroupColumnTiles,
+      p.stages.push_back({which ? "pack_b" : "pack_a", "mxjit_pack_tokens" + bf16, ItemGrid::GroupColumnTiles,
                           ceilDiv(cols, p.colsPerItem), true,
                           {which, cols, which ? bT : aT, o.load, int64_t(o.elem), int64_t(o.mode), o.block, p.colsPerItem}});
     }
     // Empty groups still get items: their gradient is written as zeros.
-    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
+    p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupPanels,
                         ceilDiv(p.k, p.mr), false, {p.k, p.n, outBf16}});
   }
   p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}",

@@ -141,12 +141,56 @@ __attribute__((target("avx512f,avx512bf16"))) inline void rowsTimesPanelBf16(con
                                const uint16_t* bPanel, int64_t col0, int64_t K, int64_t N, int32_t outBf16) {
   const int64_t k2 = evenUp(K);
   for (int64_t r0 = 0; r0 < rows; r0 += MR)
-    microTileBf16<MR, NR>(rowsPanel + r0 * k2, k2, bPanel, k2 / 2, rows - r0, N - col0, [&](int64_t i, int64_t j, float v) {
+    microTileBf16<MR, NR>(rowsPanel + r0 * k2, k2, 2, bPanel, 2 * NR, k2 / 2, rows - r0, N - col0, [&](int64_t i, int64_t j, float v) {
       storeOut(args->out, (row0 + r0 + i) * N + col0 + j, v, outBf16);
     });
 }
 
 }  // namespace
+
+// 2d2d with bf16 pairs along the tokens: the call's pair p holds tokens (m, m+1) of one group; group g's
+// pairs start after every earlier group's ceil(size / 2).
+inline int64_t firstPair(const abi::KernelArgs* args, int64_t g) {
+  int64_t pairs = 0;
+  for (int64_t j = 0, begin = 0; j < g; begin = args->offs[j++]) pairs += (args->offs[j] - begin + 1) / 2;
+  return pairs;
+}
+
+/// 2d2d bf16 packing: like mxjit_pack_tokens, written as packed[(pair * cols + c) * 2 + slot] with the
+/// group's token t in pair t / 2, slot 1 for even t (added first) and 0 for odd t (zero past an odd end).
+MXJIT_HELPER void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
+                                         int64_t cols, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
+                                         int32_t block, int32_t CB) {
+  const void* src = which ? args->b : args->a;
+  uint16_t* dst = reinterpret_cast<uint16_t*>(which ? args->packedB : args->packedA);
+  const int64_t begin = item->begin, end = item->end, m = args->m, p0 = firstPair(args, item->group);
+  float v[1024];
+  for (int64_t c = item->tile * CB; c < cols && c < (item->tile + 1) * CB; ++c) {
+    for (int64_t first = begin; first < end; first += block) {
+      const int64_t n = end - first < block ? end - first : block;
+      loadBlock(src, transposed ? c * m + first : first * cols + c, transposed ? 1 : cols, n, load, ElemFormat(elem),
+                ScaleMode(mode), 0, v);
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t t = first + i - begin;
+        dst[((p0 + t / 2) * cols + c) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
+      }
+    }
+    if ((end - begin) % 2) dst[((p0 + (end - begin) / 2) * cols + c) * 2] = 0;
+  }
+}
+
+/// 2d2d bf16: an MR-row slice of K for one group over every NR-column panel of N.
+MXJIT_HELPER __attribute__((target("avx512f,avx512bf16"))) void mxjit_gemm_2d2d_bf16_8x32(
+    const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K, int64_t N, int32_t outBf16) {
+  constexpr int MR = 8, NR = 32;
+  const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g);
+  const int64_t k0 = item->tile * MR;
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA) + (p0 * K + k0) * 2;
+  const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB) + p0 * N * 2;
+  for (int64_t col0 = 0; col0 < N; col0 += NR)
+    microTileBf16<MR, NR>(a, 2, 2 * K, b + col0 * 2, 2 * N, (tokens + 1) / 2, K - k0, N - col0,
+                          [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + k0 + i) * N + col0 + j, v, outBf16); });
+}
 
 /// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
 MXJIT_HELPER void mxjit_pack_b_2d3d_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,

@@ -21,25 +21,27 @@ inline void packPairs(const float* v, int64_t n, uint16_t* dst) {
   }
 }
 
-/// acc[i][:] over kPairs pairs of a's rows (swapped bf16 pairs, aStride elements apart) times b's panel
-/// (bPanel[(kp * NR + j) * 2 + {0,1}] = (b[2kp+1][j], b[2kp][j])), stored through `store(i, j, value)`.
+/// acc[i][:] over `pairs` contraction pairs: row i's pair p is the dword at a + i * aStride + p * aPairStep,
+/// the pairs of columns j..j+15 are at b + p * bPairStep + 2 * j (each dword: element k+1, then k),
+/// stored through `store(i, j, value)` for i < rows, j < cols.
 template <int MR, int NR, class Store>
 __attribute__((target("avx512f,avx512bf16"), always_inline)) inline void microTileBf16(
-    const uint16_t* a, int64_t aStride, const uint16_t* bPanel, int64_t kPairs, int64_t rows, int64_t cols, Store store) {
+    const uint16_t* a, int64_t aStride, int64_t aPairStep, const uint16_t* b, int64_t bPairStep, int64_t pairs,
+    int64_t rows, int64_t cols, Store store) {
   constexpr int NV = NR / 16;
   __m512 acc[MR][NV];
 #pragma clang loop unroll(full)
   for (int i = 0; i < MR; ++i)
 #pragma clang loop unroll(full)
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
-  for (int64_t kp = 0; kp < kPairs; ++kp) {
+  for (int64_t p = 0; p < pairs; ++p) {
     __m512bh bv[NV];
 #pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_loadu_si512(bPanel + (kp * NR + v * 16) * 2);
+    for (int v = 0; v < NV; ++v) bv[v] = (__m512bh)_mm512_loadu_si512(b + p * bPairStep + v * 32);
 #pragma clang loop unroll(full)
     for (int i = 0; i < MR; ++i) {
       int32_t pair;
-      memcpy(&pair, a + i * aStride + 2 * kp, sizeof pair);
+      memcpy(&pair, a + i * aStride + p * aPairStep, sizeof pair);
       const __m512bh av = (__m512bh)_mm512_set1_epi32(pair);
 #pragma clang loop unroll(full)
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], bv[v], av);
