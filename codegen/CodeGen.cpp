@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstddef>
 
 extern const unsigned char mxjit_kernel_helpers_bc[];
@@ -103,6 +104,13 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
 std::string entryName(const plan::KernelPlan& plan, const plan::Stage& stage) { return plan.stem + "." + stage.name; }
 
 CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, const CodegenOptions& options) {
+  CompiledKernel out;
+  auto last = std::chrono::steady_clock::now();
+  auto phaseDone = [&](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    out.phaseMs.emplace_back(name, std::chrono::duration<double, std::milli>(now - last).count());
+    last = now;
+  };
   initializeLlvm();
   llvm::LLVMContext ctx;
   auto tm = makeTargetMachine(target);
@@ -115,8 +123,8 @@ CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, c
       unwrap(llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, "mxjit_kernel_helpers"), ctx), "loading kernel helpers");
   helpers->setTargetTriple(target.triple);
   helpers->setDataLayout(module->getDataLayout());
+  phaseDone("load-helpers");
 
-  CompiledKernel out;
   for (const plan::Stage& stage : plan.stages) {
     const llvm::Function* helper = helpers->getFunction(stage.helper);
     if (!helper || helper->isDeclaration())
@@ -141,14 +149,17 @@ CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, c
   llvm::raw_string_ostream problemStream(problems);
   if (llvm::verifyModule(*module, &problemStream))
     throw Error(ErrorKind::Internal, fmt::format("generated LLVM IR for {} does not verify: {}", plan.stem, problems));
+  phaseDone("emit-link-verify");
   if (options.keepIr) out.llvmIr = moduleText(*module);
   optimize(*module, *tm);
+  phaseDone("optimize");
   if (options.keepIr) out.optimizedIr = moduleText(*module);
   if (options.keepAsm) {
     auto copy = llvm::CloneModule(*module);
     out.assembly = emit(*tm, *copy, llvm::CodeGenFileType::AssemblyFile);
   }
   out.object = emit(*tm, *module, llvm::CodeGenFileType::ObjectFile);
+  phaseDone("machine-code");
   return out;
 }
 

@@ -20,6 +20,7 @@ struct CompiledKernel {
   std::string object;                   // ELF relocatable object for the JIT linker
   std::vector<std::string> entryNames;  // one per plan stage, in order
   std::string llvmIr, optimizedIr, assembly;
+  std::vector<std::pair<std::string, double>> phaseMs;  // where the compile time went, in order
 };
 
 CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, const CodegenOptions& options = {});

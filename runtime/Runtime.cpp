@@ -107,6 +107,8 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   } else {
     codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping});
     object = std::move(compiled.object);
+    if (options.timePasses)
+      for (const auto& [phase, ms] : compiled.phaseMs) fmt::print(stderr, "mxjit,codegen,{},{:.3f}\n", phase, ms);
     compiles.fetch_add(1, std::memory_order_relaxed);
     if (disk) disk->store(plan.stem, spec, *object);
     if (dumping) {
