@@ -9,6 +9,9 @@ packages=(
   libfmt-dev                       # formatting
   libgtest-dev libgmock-dev        # tests
   python3-numpy                    # tools/golden_check.py drives the CLI in the test suite
+  libdnnl-dev gnuplot-nox          # mxjit bench: the oneDNN bf16 peer; bench/plot.sh draws the roofline
+  libclang-rt-19-dev libomp-19-dev # clang-19's libFuzzer and sanitizer runtimes, and its OpenMP
+                                   # (tools/fuzz.sh builds with clang-19)
 )
 
 missing=()

@@ -85,7 +85,7 @@ void groupedMMForward(const TensorView& a, const TensorView& w, WeightLayout lay
   std::fill_n(static_cast<uint8_t*>(out.data), out.nbytes(), 0);  // rows past offs[E-1] stay zero
   for (int64_t g = 0; g < experts; ++g)
     for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
-      for (int64_t j = 0; j < n; ++j) store(out, r * n + j, dot(&aHat[r * k], &wHat[(g * n + j) * k], k));
+      for (int64_t j = 0; j < n; ++j) store(out, r * n + j, dot(aHat.data() + r * k, wHat.data() + (g * n + j) * k, k));
 }
 
 void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout layout, const TensorView& offs,
@@ -103,7 +103,7 @@ void groupedMMDgrad(const TensorView& gradOut, const TensorView& w, WeightLayout
   std::fill_n(static_cast<uint8_t*>(gradA.data), gradA.nbytes(), 0);
   for (int64_t g = 0; g < experts; ++g)
     for (int64_t r = groups[g].begin; r < groups[g].end; ++r)
-      for (int64_t j = 0; j < k; ++j) store(gradA, r * k + j, dot(&gHat[r * n], &wHat[(g * k + j) * n], n));
+      for (int64_t j = 0; j < k; ++j) store(gradA, r * k + j, dot(gHat.data() + r * n, wHat.data() + (g * k + j) * n, n));
 }
 
 void groupedMMWgrad(const TensorView& a, const TensorView& gradOut, const TensorView& offs, const QuantRecipe& recipe,
@@ -123,7 +123,7 @@ void groupedMMWgrad(const TensorView& a, const TensorView& gradOut, const Tensor
     const GroupRange& range = groups[g];
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < n; ++j)
-        store(gradB, (g * k + i) * n + j, dot(&aT[i * m + range.begin], &gT[j * m + range.begin], range.size()));
+        store(gradB, (g * k + i) * n + j, dot(aT.data() + i * m + range.begin, gT.data() + j * m + range.begin, range.size()));
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 namespace mxjit {
 
 HostTensor::HostTensor(DType dtype, std::vector<int64_t> shape) : dtype_(dtype), shape_(std::move(shape)) {
@@ -13,8 +15,11 @@ HostTensor::HostTensor(DType dtype, std::vector<int64_t> shape) : dtype_(dtype),
 }
 
 int64_t HostTensor::numel() const {
+  // A zero dim makes the product 0 even if the dims before it would overflow int64 (found by fuzz_npy).
+  for (int64_t d : shape_)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : shape_) n *= d;
+  for (int64_t d : shape_) n = __builtin_mul_overflow(n, d, &n) ? INT64_MAX : n;
   return n;
 }
 

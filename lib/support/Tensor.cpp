@@ -3,13 +3,18 @@
 #include "mxjit/Error.h"
 
 #include <fmt/format.h>
+
+#include <cstdint>
 #include <fmt/ranges.h>
 
 namespace mxjit {
 
 int64_t TensorView::numel() const {
+  // A zero dim makes the product 0 even if the dims before it would overflow int64 (found by fuzz_npy).
+  for (int64_t d : shape)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) n = __builtin_mul_overflow(n, d, &n) ? INT64_MAX : n;
   return n;
 }
 

@@ -8,5 +8,6 @@ namespace mxjit::cli {
 int runQuantize(std::span<char* const> args);
 int runGroupedMM(std::span<char* const> args);
 int runDemo(std::span<char* const> args);
+int runBench(std::span<char* const> args);
 
 }  // namespace mxjit::cli

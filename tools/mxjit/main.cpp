@@ -1,4 +1,4 @@
-// mxjit: the command-line entry point (demo = the main job, quantize, grouped-mm).
+// mxjit: the command-line entry point (demo = the main job, quantize, grouped-mm, bench).
 #include "Commands.h"
 #include "mxjit/Error.h"
 
@@ -22,6 +22,10 @@ commands:
                [--engine jit|reference]
                recipes: mxfp8_e4m3 (default), mxfp8_e4m3_floor, mxfp8_e4m3_e5m2grad,
                mxfp8_e4m3_wgrad_hp, mxfp8_e4m3_b128, bf16; explicit flags override the recipe's fields
+  bench        [--shape M,K,N,G]... [--groups uniform|jagged] [--pass fwd|dgrad|wgrad|step|quantize[,...]]
+               [--threads N] [--rounds 3] [--round-ms 250] [--engines mxjit,onednn,reference] [--json FILE]
+               the JIT against oneDNN bf16 matmul (plain and prepacked weights) and the scalar reference,
+               with the machine's peaks measured on the spot; --json FILE also writes FILE's .txt twin
 
 bf16 tensors travel as '<u2' bit patterns, fp8 and e8m0 as '|u1', offsets as '<i4'.
 )";
@@ -39,7 +43,8 @@ int main(int argc, char** argv) {
     if (command == "demo") return mxjit::cli::runDemo(rest);
     if (command == "quantize") return mxjit::cli::runQuantize(rest);
     if (command == "grouped-mm") return mxjit::cli::runGroupedMM(rest);
-    fmt::print(stderr, "mxjit: error: unknown command '{}' (expected demo, quantize or grouped-mm)\n", command);
+    if (command == "bench") return mxjit::cli::runBench(rest);
+    fmt::print(stderr, "mxjit: error: unknown command '{}' (expected demo, quantize, grouped-mm or bench)\n", command);
     return 2;
   } catch (const mxjit::Error& e) {
     fmt::print(stderr, "mxjit {}: error: {}\n", command, e.what());
