@@ -7,6 +7,7 @@
 // bench/results/quality.txt (or --out FILE). Exits 1 if a gate fails.
 //
 //   mxjit-quality [--tokens 2048] [--k 512] [--n 256] [--experts 8] [--seed 2026] [--out FILE]
+#include "QualityData.h"
 #include "QualityGates.h"
 #include "formats/BFloat16.h"
 #include "mxjit/Error.h"
@@ -34,6 +35,8 @@ using namespace mxjit;
 namespace {
 
 using quality::gateDb;
+using quality::floats;
+using quality::normalBf16;
 
 struct Problem {
   int64_t tokens = 2048, k = 512, n = 256;
@@ -89,26 +92,6 @@ std::vector<int32_t> routeTokens(int64_t tokens, int experts, std::mt19937& rng)
   int64_t end = 0;
   for (int e = 0; e < experts; ++e) ends[e] = static_cast<int32_t>(end += size[e]);
   return ends;
-}
-
-// bf16 bits of normal(0, stddev); with probability outlierRate an element is scaled by U(50, 100).
-HostTensor normalBf16(std::vector<int64_t> shape, float stddev, double outlierRate, std::mt19937& rng) {
-  HostTensor t(DType::BF16, std::move(shape));
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::bernoulli_distribution outlier(outlierRate);
-  std::uniform_real_distribution<float> boost(50.0f, 100.0f);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    const float x = normal(rng);
-    t.data<uint16_t>()[i] = formats::floatToBf16(outlierRate > 0 && outlier(rng) ? x * boost(rng) : x);
-  }
-  return t;
-}
-
-std::vector<float> floats(const HostTensor& t) {
-  if (t.dtype() == DType::F32) return {t.data<float>(), t.data<float>() + t.numel()};
-  std::vector<float> v(static_cast<size_t>(t.numel()));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = formats::bf16ToFloat(t.data<uint16_t>()[i]);
-  return v;
 }
 
 struct Snr {
