@@ -48,43 +48,52 @@ std::span<const int32_t> scaleWords(const TensorView& s, std::string_view what, 
   return {s.as<const int32_t>(), static_cast<size_t>(expected)};
 }
 
+// Plain scales for the kernels: the caller's bytes when they are plain already (no copy on the hot
+// path), else converted into `owned`.
+struct PlainScales {
+  std::vector<uint8_t> owned;
+  const uint8_t* data = nullptr;
+};
+
+PlainScales plainScales(std::span<const uint8_t> callers) { return {{}, callers.data()}; }
+PlainScales plainScales(std::vector<uint8_t> converted) {
+  PlainScales p{std::move(converted)};
+  p.data = p.owned.data();
+  return p;
+}
+
 // W's scales as plain (E, N, K/block) for ENK or (E, K/block, N) for EKN.
-std::vector<uint8_t> plainWeightScales(const MXTensorView& w, WeightLayout layout, const GroupedMMShape& s) {
+PlainScales plainWeightScales(const MXTensorView& w, WeightLayout layout, const GroupedMMShape& s) {
   const int64_t kGroups = s.k / w.block;
   if (layout == WeightLayout::EKN && w.scaleLayout != ScaleLayout::Plain)
     throw Error(ErrorKind::Unsupported, "W scales: blocked and packed layouts describe [E,N,K] weights; give plain scales for [E,K,N]");
   switch (w.scaleLayout) {
-  case ScaleLayout::Plain: {
-    const auto bytes = scaleBytes(w.scales, "W scales", s.experts * s.n * kGroups);
-    return {bytes.begin(), bytes.end()};
-  }
+  case ScaleLayout::Plain: return plainScales(scaleBytes(w.scales, "W scales", s.experts * s.n * kGroups));
   case ScaleLayout::Blocked128x4:
-    return formats::fromBlockedPerExpert(scaleBytes(w.scales, "W scales (blocked128x4)", s.experts * formats::blockedSizeBytes(s.n, kGroups)),
-                                         s.experts, s.n, kGroups);
+    return plainScales(formats::fromBlockedPerExpert(scaleBytes(w.scales, "W scales (blocked128x4)", s.experts * formats::blockedSizeBytes(s.n, kGroups)),
+                                         s.experts, s.n, kGroups));
   case ScaleLayout::PackedI32:
-    return formats::unpackBScale(scaleWords(w.scales, "W scales (packed_i32)", s.experts * formats::packedKAlign(kGroups) * ((s.n + 3) / 4 * 4)),
-                                 s.experts, s.n, kGroups);
+    return plainScales(formats::unpackBScale(
+        scaleWords(w.scales, "W scales (packed_i32)", s.experts * formats::packedKAlign(kGroups) * ((s.n + 3) / 4 * 4)),
+        s.experts, s.n, kGroups));
   }
   return {};
 }
 
 // A's scales as plain (M, K/block).
-std::vector<uint8_t> plainActivationScales(const MXTensorView& a, const TensorView& offs, const GroupedMMShape& s) {
+PlainScales plainActivationScales(const MXTensorView& a, const TensorView& offs, const GroupedMMShape& s) {
   const int64_t kGroups = s.k / a.block;
   const std::span<const int32_t> ends(offs.as<const int32_t>(), static_cast<size_t>(s.experts));
   switch (a.scaleLayout) {
-  case ScaleLayout::Plain: {
-    const auto bytes = scaleBytes(a.scales, "A scales", s.m * kGroups);
-    return {bytes.begin(), bytes.end()};
-  }
+  case ScaleLayout::Plain: return plainScales(scaleBytes(a.scales, "A scales", s.m * kGroups));
   case ScaleLayout::Blocked128x4:
-    return formats::fromBlockedGroupedRows(
-        scaleBytes(a.scales, "A scales (blocked128x4)", (s.m + 128 * s.experts) * ((kGroups + 3) / 4 * 4)), s.m, kGroups, ends);
+    return plainScales(formats::fromBlockedGroupedRows(
+        scaleBytes(a.scales, "A scales (blocked128x4)", (s.m + 128 * s.experts) * ((kGroups + 3) / 4 * 4)), s.m, kGroups, ends));
   case ScaleLayout::PackedI32: {
     const std::vector<int32_t> indptr = formats::mIndptrFromOffs(ends);
-    return formats::unpackAScale(
+    return plainScales(formats::unpackAScale(
         scaleWords(a.scales, "A scales (packed_i32)", formats::packedKAlign(kGroups) * formats::packedMPadded(s.m, s.experts)),
-        s.m, kGroups, indptr);
+        s.m, kGroups, indptr));
   }
   }
   return {};
@@ -104,8 +113,8 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of its block size {}", s.k, aMx->block));
   if (!aMx && s.k % recipe.block != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of the recipe's block size {}", s.k, recipe.block));
-  const std::vector<uint8_t> wScales = plainWeightScales(w, layout, s);
-  const std::vector<uint8_t> aScales = aMx ? plainActivationScales(*aMx, offs, s) : std::vector<uint8_t>{};
+  const PlainScales wScales = plainWeightScales(w, layout, s);
+  const PlainScales aScales = aMx ? plainActivationScales(*aMx, offs, s) : PlainScales{};
 
   runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
   spec.kind = runtime::SpecKind::Gemm2d3d;
@@ -129,8 +138,8 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   abi::KernelArgs args;
   std::memset(&args, 0, sizeof args);
   args.a = aMx ? aMx->qdata.data : aValues.data;
-  args.aScales = aMx ? aScales.data() : nullptr;
-  args.b = w.qdata.data, args.bScales = wScales.data();
+  args.aScales = aScales.data;
+  args.b = w.qdata.data, args.bScales = wScales.data;
   args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
   runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options().threads);
   runtime::zeroRowsPastLastGroup(out, s.groups);

@@ -53,7 +53,7 @@ Runtime::Impl::Impl(RuntimeOptions o)
 
 runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
                                                          const std::map<std::string, int64_t>& bindings) {
-  spec.avx512 = target.avx512bf16 ? 2 : target.avx512 ? 1 : 0;
+  spec.avx512 = target.amx ? 3 : target.avx512bf16 ? 2 : target.avx512 ? 1 : 0;
   spec.featuresHash = runtime::fnv1a(target.features.data(), target.features.size());
   bool compiledHere = false;
   auto kernel = cache.getOrCompile(spec, [&] { return compile(spec, build, bindings); }, &compiledHere,
@@ -94,7 +94,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   pm.run(module, passOptions);
   plan::PlanOptions planOptions;
   planOptions.smallGroups = spec.smallGroups != 0;
-  plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16), planOptions);
+  plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);
 

@@ -8,7 +8,7 @@
 namespace mxjit {
 
 struct RuntimeOptions {
-  std::string target = "auto";  // auto | avx512 | portable (cap the ISA)            MXJIT_TARGET
+  std::string target = "auto";  // auto|avx512bf16|avx512|portable (cap the ISA)          MXJIT_TARGET
   std::string cacheDir;         // on-disk object cache; empty = none               MXJIT_CACHE_DIR
   std::string dumpDir;          // every artefact of each compile                   MXJIT_DUMP_DIR
   bool printAfterAll = false;   // IR after each pass to stderr                     MXJIT_PRINT_AFTER_ALL
@@ -43,7 +43,7 @@ public:
 
   RuntimeStats stats() const;
   const RuntimeOptions& options() const;
-  std::string targetName() const;  // "avx512" or "portable"
+  std::string targetName() const;  // "amx", "avx512bf16", "avx512" or "portable"
 
   struct Impl;
   Impl& impl() { return *impl_; }

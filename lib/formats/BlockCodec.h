@@ -43,7 +43,10 @@ enum class DequantRounding { Bf16, Fp32 };
 
 /// q * S(c), rounded as asked; NaN for code 255 or a NaN element.
 inline float dequantizeValue(uint8_t q, uint8_t scaleCode, ElemFormat f, DequantRounding r) {
-  const float v = decodeFp8(q, f) * e8m0Value(scaleCode);  // exact in fp32 (subnormals included)
+  // Exact in fp32 (subnormals included). A NaN element stays itself (sign kept) under a NaN scale too,
+  // spelled out so no compiler's operand order decides which NaN a multiply returns.
+  const float d = decodeFp8(q, f);
+  const float v = d != d ? d : d * e8m0Value(scaleCode);
   return r == DequantRounding::Bf16 ? roundToBf16(v) : v;
 }
 

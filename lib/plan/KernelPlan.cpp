@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 namespace mxjit::plan {
 namespace {
 
@@ -42,6 +44,7 @@ std::string_view microkernelName(Microkernel m) {
   case Microkernel::Avx512: return "avx512";
   case Microkernel::Portable: return "portable";
   case Microkernel::Avx512Bf16: return "avx512bf16";
+  case Microkernel::AmxBf16: return "amx";
   }
   return "?";
 }
@@ -53,6 +56,7 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
 }
 
 int64_t KernelPlan::packedBFloats(int64_t m) const {
+  if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16) return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
   if (kind == PlanKind::Gemm2d3d) return smallGroups ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * n + nr;
   return 0;
@@ -61,6 +65,10 @@ int64_t KernelPlan::packedBFloats(int64_t m) const {
 int64_t KernelPlan::threadScratchFloats() const {
   if (kind != PlanKind::Gemm2d3d) return 0;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
+  // AMX: pack_b stages a K x NR fp32 panel; gemm holds the item's fp32 C (rows x 32), a K-float row and
+  // the item's rows as bf16 (amxDepth(k) wide).
+  if (micro == Microkernel::AmxBf16)
+    return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand.
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return smallGroups ? int64_t(nr) * k : rowsPadded * k;

@@ -22,11 +22,15 @@ struct PlanOptions {
   bool smallGroups = false;  // every group has <= kSmallGroupRows rows: stream each expert's weights once
 };
 
-/// AVX512-BF16 (vdpbf16ps on bf16 pairs, 8x32 tile: the 2d3d kernels), AVX-512 (fp32 FMA in zmm, 8x32)
-/// or portable (the fp32 source on narrower vectors, 4x16). 2d2d kernels use the fp32 tile of the family.
-enum class Microkernel : uint8_t { Avx512, Portable, Avx512Bf16 };
+/// AMX-BF16 (tdpbf16ps, 32x32 blocks: the 2d3d GEMM that is not a decode plan; other plans of an AMX
+/// target lower as AVX512-BF16), AVX512-BF16 (vdpbf16ps on bf16 pairs, 8x32 tile), AVX-512 (fp32 FMA
+/// in zmm, 8x32) or portable (the fp32 source on narrower vectors, 4x16).
+enum class Microkernel : uint8_t { Avx512, Portable, Avx512Bf16, AmxBf16 };
 
-std::string_view microkernelName(Microkernel m);  // "avx512", "portable", "avx512bf16"
+std::string_view microkernelName(Microkernel m);  // "avx512", "portable", "avx512bf16", "amx"
+
+/// AMX tiles contract 32 bf16 values (one MX block) per step: K is zero-padded to a multiple of it.
+inline int64_t amxDepth(int64_t k) { return (k + 31) / 32 * 32; }
 
 /// How an operand is loaded (abi::OperandLoad codes) and, when quantized, in which format.
 struct OperandPlan {

@@ -71,8 +71,8 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     const bool enk = *bLayout == ir::OperandLayout::ENK;
     p.k = staticDim(a, 1);
     p.n = staticDim(b, enk ? 1 : 2);
-    // The bf16 microkernel's helpers carry a "_bf16" infix; the fp32 ones none.
-    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : "";
+    // The bf16 microkernel's helpers carry a "_bf16" infix, the AMX ones "_amx"; the fp32 ones none.
+    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : p.micro == Microkernel::AmxBf16 ? "_amx" : "";
     if (p.smallGroups) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
@@ -147,7 +147,8 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
 
 }  // namespace
 
-Microkernel selectMicrokernel(bool avx512, bool avx512bf16) {
+Microkernel selectMicrokernel(bool avx512, bool avx512bf16, bool amx) {
+  if (amx && avx512bf16) return Microkernel::AmxBf16;
   return avx512bf16 ? Microkernel::Avx512Bf16 : avx512 ? Microkernel::Avx512 : Microkernel::Portable;
 }
 
@@ -161,11 +162,17 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
     unsupported(fmt::format("@{} has {} ops after fusion; a kernel plan covers one grouped_mm or one quantize", f.name,
                             work.size()));
   KernelPlan p;
-  p.micro = micro;
-  p.mr = micro == Microkernel::Portable ? 4 : 8;
-  p.nr = micro == Microkernel::Portable ? 16 : 32;
   p.specialized = ir::print(*work[0]);
-  p.smallGroups = options.smallGroups && work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
+  const bool is2d3d = work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
+  p.smallGroups = options.smallGroups && is2d3d;
+  // AMX blocks are 32 rows tall: decode groups (<= 16 rows) and the 2d2d / quantize plans keep the
+  // AVX512-BF16 kernels, which every AMX host has.
+  if (micro == Microkernel::AmxBf16 && (!is2d3d || p.smallGroups)) micro = Microkernel::Avx512Bf16;
+  p.micro = micro;
+  p.mr = micro == Microkernel::Portable ? 4 : micro == Microkernel::AmxBf16 ? 32 : 8;
+  p.nr = micro == Microkernel::Portable ? 16 : 32;
+  // AMX: 4 slabs of 32 rows share each 16 KiB chunk of a B panel in L1.
+  if (micro == Microkernel::AmxBf16) p.rowsPerItem = 128;
   switch (work[0]->kind) {
   case ir::OpKind::GroupedMM: lowerGemm(*work[0], p); break;
   case ir::OpKind::Quantize: lowerQuantize(*work[0], p); break;

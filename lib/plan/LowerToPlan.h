@@ -6,8 +6,9 @@
 
 namespace mxjit::plan {
 
-/// The microkernel for a target: AVX512-BF16 where vdpbf16ps is usable, else AVX-512, else portable.
-Microkernel selectMicrokernel(bool avx512, bool avx512bf16);
+/// The microkernel for a target: AMX-BF16 where tiles are usable, else AVX512-BF16 where vdpbf16ps is,
+/// else AVX-512, else portable.
+Microkernel selectMicrokernel(bool avx512, bool avx512bf16, bool amx = false);
 
 /// Throws Error(Unsupported) naming what the kernels cannot do yet (e.g. a 2d2d prequantized operand,
 /// a quantize along a middle axis, several ops left after fusion).

@@ -3,8 +3,10 @@
 // entry with constants, and after inlining LLVM specialises the loops (K, N, G, recipe baked in) for
 // the host's vector ISA. Nothing here allocates, throws or calls libc beyond memcpy/memset.
 #include "Microkernel.h"
+#include "MicrokernelAmx.h"
 #include "MicrokernelBf16.h"
 #include "OperandLoad.h"
+#include "VectorPack.h"
 
 #define MXJIT_HELPER extern "C" __attribute__((always_inline))
 
@@ -109,30 +111,40 @@ inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int
 
 inline int64_t evenUp(int64_t k) { return (k + 1) & ~int64_t(1); }
 
-// Rows of A as swapped bf16 pairs, K2 = evenUp(K) wide (a zero pads an odd K); `tmp` holds K2 floats.
-inline void packRowsBf16(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, uint16_t* dst,
-                         int64_t K, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp) {
-  const int64_t k2 = evenUp(K);
+// Rows of A as bf16, `width` (even, >= K) wide with zeros past K; pairs swapped (element k+1 first) for
+// vdpbf16ps, natural for AMX. `tmp` holds K floats. Contiguous rows take the AVX-512 packer.
+#define MXJIT_PACK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, uint16_t* dst,
+                         int64_t K, int64_t width, bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA,
+                         int32_t block, float* tmp) {
   for (int64_t r = 0; r < paddedRows; ++r) {
+    uint16_t* row = dst + r * width;
     if (r >= rows) {
-      memset(dst + r * k2, 0, sizeof(uint16_t) * k2);
+      memset(row, 0, sizeof(uint16_t) * width);
       continue;
     }
+    if (vec::packRow(args, begin + r, K, width, swapPairs, loadA, ElemFormat(elemA), ScaleMode(modeA), block, row)) continue;
     packRows(args, begin + r, 1, 1, tmp, K, loadA, elemA, modeA, block);
-    tmp[k2 - 1] = k2 > K ? 0.0f : tmp[k2 - 1];
-    packPairs(tmp, k2, dst + r * k2);
+    for (int64_t i = 0; i < width; ++i) {
+      const int64_t k = swapPairs ? i ^ 1 : i;
+      row[i] = k < K ? formats::floatToBf16(tmp[k]) : 0;
+    }
   }
 }
 
-// One column panel of B as dst[(kp * NR + jj) * 2 + {0, 1}] = (b[2kp+1][jj], b[2kp][jj]); `tmp` holds
-// K * NR floats.
-inline void packBPanelBf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K, int64_t N,
-                           int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
+// One column panel of B as bf16 pairs along K, `width` (even, >= K) deep with zeros past K:
+// dst[(kp * NR + jj) * 2 + slot] holds k = 2kp + slot, or 2kp + 1 - slot when swapped (vdpbf16ps adds
+// the high half first). `tmp` holds K * NR floats. Full panels of fp8 weights take the AVX-512 packer.
+MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K, int64_t width,
+                           bool swapPairs, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                           int32_t NR, float* tmp) {
+  if (NR == 32 && vec::packDequantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), block))
+    return;
   packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
-  for (int64_t kp = 0; kp < evenUp(K) / 2; ++kp)
-    for (int64_t jj = 0; jj < NR; ++jj) {
-      dst[(kp * NR + jj) * 2] = 2 * kp + 1 < K ? formats::floatToBf16(tmp[(2 * kp + 1) * NR + jj]) : 0;
-      dst[(kp * NR + jj) * 2 + 1] = formats::floatToBf16(tmp[2 * kp * NR + jj]);
+  for (int64_t kp = 0; kp < width / 2; ++kp)
+    for (int64_t slot = 0; slot < 2; ++slot) {
+      const int64_t k = 2 * kp + (swapPairs ? 1 - slot : slot);
+      for (int64_t jj = 0; jj < NR; ++jj) dst[(kp * NR + jj) * 2 + slot] = k < K ? formats::floatToBf16(tmp[k * NR + jj]) : 0;
     }
 }
 
@@ -198,7 +210,7 @@ MXJIT_HELPER void mxjit_pack_b_2d3d_bf16(const abi::KernelArgs* args, const abi:
                                          int32_t NR) {
   const int64_t panels = (N + NR - 1) / NR;
   uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + item->tile) * evenUp(K) * NR;
-  packBPanelBf16(args, item->group, item->tile, dst, K, N, enk, load, elem, mode, block, NR, scratch);
+  packBPanelBf16(args, item->group, item->tile, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, NR, scratch);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
@@ -207,7 +219,7 @@ MXJIT_HELPER void mxjit_gemm_2d3d_bf16_8x32(const abi::KernelArgs* args, const a
   constexpr int MR = 8, NR = 32;
   const int64_t rows = item->end - item->begin, panels = (N + NR - 1) / NR, k2 = evenUp(K);
   uint16_t* panel = reinterpret_cast<uint16_t*>(scratch + k2);  // after the K2-float row buffer
-  packRowsBf16(args, item->begin, rows, (rows + MR - 1) / MR * MR, panel, K, loadA, elemA, modeA, block, scratch);
+  packRowsBf16(args, item->begin, rows, (rows + MR - 1) / MR * MR, panel, K, k2, true, loadA, elemA, modeA, block, scratch);
   const uint16_t* packedB = reinterpret_cast<const uint16_t*>(args->packedB) + item->group * panels * k2 * NR;
   for (int64_t p = 0; p < panels; ++p)
     rowsTimesPanelBf16<MR, NR>(args, panel, rows, item->begin, packedB + p * k2 * NR, p * NR, K, N, outBf16);
@@ -217,7 +229,7 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                                        int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
   const int64_t rows = item->end - item->begin;
   packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * evenUp(K), K,
-               loadA, elemA, modeA, block, scratch);
+               evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
 MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
@@ -225,12 +237,73 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
                                               int32_t modeB, int32_t blockB, int32_t outBf16) {
   constexpr int MR = 8, NR = 32;
   uint16_t* bPanel = reinterpret_cast<uint16_t*>(scratch + K * NR);  // after the fp32 staging panel
-  packBPanelBf16(args, item->group, item->tile, bPanel, K, N, enk, loadB, elemB, modeB, blockB, NR, scratch);
+  packBPanelBf16(args, item->group, item->tile, bPanel, K, evenUp(K), true, N, enk, loadB, elemB, modeB, blockB, NR, scratch);
   rowsTimesPanelBf16<MR, NR>(args, reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * evenUp(K),
                              item->end - item->begin, item->begin, bPanel, item->tile * NR, K, N, outBf16);
 }
 
 
+
+// --- The AMX-BF16 variant (MicrokernelAmx.h): operands as bf16 in natural pair order, K padded to 32. ---
+
+/// One B column panel (NR = 32) of group item->group as amxDepth(K) / 2 pair rows of 64 bf16.
+MXJIT_HELPER void mxjit_pack_b_2d3d_amx(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                        int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                        int32_t NR) {
+  const int64_t panels = (N + NR - 1) / NR, depth = amxDepth(K);
+  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + item->tile) * depth * NR;
+  packBPanelBf16(args, item->group, item->tile, dst, K, depth, false, N, enk, load, elem, mode, block, NR, scratch);
+}
+
+// C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32
+// convert 16 lanes at a time (vec::toBf16 is formats::floatToBf16).
+MXJIT_PACK_TARGET inline void storeBlock(void* out, const float* c, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
+                                         int64_t N, int32_t outBf16) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t at = (row0 + i) * N + col0;
+    if (cols == 32) {
+      for (int64_t j = 0; j < 32; j += 16) {
+        const __m512 v = _mm512_loadu_ps(c + i * 32 + j);
+        if (outBf16)
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<uint16_t*>(out) + at + j), _mm512_cvtepi32_epi16(vec::toBf16(v)));
+        else
+          _mm512_storeu_ps(static_cast<float*>(out) + at + j, v);
+      }
+      continue;
+    }
+    for (int64_t j = 0; j < cols; ++j) storeOut(out, at + j, c[i * 32 + j], outBf16);
+  }
+}
+
+/// One row tile of the grouped operand (up to rowsPerItem rows), packed once as bf16 rows, times every
+/// 32-column B panel: per panel, K in chunks of kAmxChunk, each chunk against every 32-row slab (its C
+/// kept in scratch between chunks). Scratch: the slabs' fp32 C, a K-float row, then the packed rows.
+MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"))) void mxjit_gemm_2d3d_amx_32x32(
+    const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N, int32_t loadA,
+    int32_t elemA, int32_t modeA, int32_t block, int32_t outBf16) {
+  constexpr int64_t MR = 32, NR = 32;
+  const int64_t rows = item->end - item->begin, slabs = (rows + MR - 1) / MR, depth = amxDepth(K);
+  const int64_t panels = (N + NR - 1) / NR;
+  float* c = scratch;
+  float* rowTmp = c + slabs * MR * NR;
+  uint16_t* panel = reinterpret_cast<uint16_t*>(rowTmp + (K + 15) / 16 * 16);
+  packRowsBf16(args, item->begin, rows, slabs * MR, panel, K, depth, false, loadA, elemA, modeA, block, rowTmp);
+  const uint16_t* packedB = reinterpret_cast<const uint16_t*>(args->packedB) + item->group * panels * depth * NR;
+  amxConfigure();
+  for (int64_t p = 0; p < panels; ++p) {
+    for (int64_t k0 = 0; k0 < depth; k0 += kAmxChunk) {
+      const int64_t k1 = depth - k0 < kAmxChunk ? depth : k0 + kAmxChunk;
+      for (int64_t s = 0; s < slabs; ++s)
+        amxBlock32x32(panel + s * MR * depth, depth, packedB + p * depth * NR, k0, k1, c + s * MR * NR, k0 == 0);
+    }
+    const int64_t cols = N - p * NR < NR ? N - p * NR : NR;
+    for (int64_t s = 0; s < slabs; ++s) {
+      const int64_t slabRows = rows - s * MR < MR ? rows - s * MR : MR;
+      storeBlock(args->out, c + s * MR * NR, slabRows, cols, item->begin + s * MR, p * NR, N, outBf16);
+    }
+  }
+  amxRelease();
+}
 
 /// 2d3d B packing: for group item->group and column panel item->tile, writes the panel of NR columns as
 /// packedB[((g * panels + tile) * K + k) * NR + jj], the contraction (K) quantized in blocks.

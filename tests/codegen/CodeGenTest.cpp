@@ -43,6 +43,20 @@ TEST(CodeGen, Bf16MicrokernelUsesVdpbf16ps) {
   EXPECT_NE(compiled.assembly.find("vdpbf16ps"), std::string::npos);
 }
 
+// Cross-compiled for the host's triple with AMX features added: runs on any x86 host with AVX512-BF16,
+// since the code is only emitted, never executed here.
+TEST(CodeGen, AmxMicrokernelUsesTiles) {
+  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  target.features += ",+amx-tile,+amx-bf16";
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::AmxBf16);
+  EXPECT_EQ(p.mr, 32);
+  EXPECT_EQ(p.stages.at(1).helper, "mxjit_gemm_2d3d_amx_32x32");
+  const auto compiled = codegen::compilePlan(p, target, {false, true});
+  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
+    EXPECT_NE(compiled.assembly.find(instruction), std::string::npos) << instruction;
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);
@@ -54,6 +68,7 @@ TEST(CodeGen, PortableTargetHasNoAvx512) {
 
 TEST(CodeGen, TargetCapNames) {
   EXPECT_EQ(codegen::parseTargetCap("portable"), codegen::TargetCap::Portable);
+  EXPECT_EQ(codegen::parseTargetCap("avx512bf16"), codegen::TargetCap::Avx512Bf16);
   EXPECT_THROW(codegen::parseTargetCap("sse9"), Error);
 }
 

@@ -2,10 +2,12 @@
 // scalar reference.
 #pragma once
 #include "formats/BFloat16.h"
+#include "mxjit/Runtime.h"
 #include "support/HostTensor.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -53,6 +55,42 @@ inline int64_t differingElements(const HostTensor& got, const HostTensor& want) 
   const int64_t size = dtypeSize(got.dtype());
   int64_t bad = 0;
   for (int64_t i = 0; i < got.numel(); ++i) bad += std::memcmp(got.bytes() + i * size, want.bytes() + i * size, size) != 0;
+  return bad;
+}
+
+inline float valueAt(const HostTensor& t, int64_t i) {
+  return t.dtype() == DType::F32 ? t.data<float>()[i] : formats::bf16ToFloat(t.data<uint16_t>()[i]);
+}
+
+/// Elements of a JIT GEMM result `got` outside what `rt`'s target allows against the reference's `want`,
+/// for got[i][j] = sum_c x[i][c] * y_g[c][j] (x (M, C); y stored [E, J, C] if yJC, else [E, C, J]).
+/// Targets that keep the reference's summation order must match bit for bit. AMX's tdpbf16ps rounds each
+/// 32-term dot product once before adding it (MicrokernelAmx.h), so there the difference is bounded by
+/// fp32 rounding: |got - want| <= (C + C/32 + 32) * 2^-24 * 2 * sum_c |x||y| (both sums' error bounds;
+/// 2 covers quantization's growth of |x||y|), plus one bf16 ulp for a bf16 result. NaN must meet NaN.
+inline int64_t gemmMismatches(const HostTensor& got, const HostTensor& want, const HostTensor& x, const HostTensor& y,
+                              bool yJC, const HostTensor& offs, const Runtime& rt = Runtime::global()) {
+  if (rt.targetName() != "amx") return differingElements(got, want);
+  EXPECT_EQ(got.shape(), want.shape());
+  const int64_t cols = got.shape()[1], depth = x.shape()[1], groups = offs.numel();
+  int64_t bad = 0, begin = 0;
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t end = offs.data<int32_t>()[g];
+    for (int64_t i = begin; i < end; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        double magnitude = 0;
+        for (int64_t c = 0; c < depth; ++c)
+          magnitude += std::fabs(valueAt(x, i * depth + c)) *
+                       std::fabs(valueAt(y, yJC ? (g * cols + j) * depth + c : (g * depth + c) * cols + j));
+        const float a = valueAt(got, i * cols + j), b = valueAt(want, i * cols + j);
+        double bound = (depth + depth / 32.0 + 32) * std::ldexp(2.0 * magnitude, -24);
+        if (got.dtype() == DType::BF16) bound += std::ldexp(std::max(std::fabs(a), std::fabs(b)), -7);
+        const bool ok = std::isnan(a) || std::isnan(b) ? std::isnan(a) && std::isnan(b) : a == b || std::fabs(double(a) - b) <= bound;
+        bad += !ok;
+      }
+    begin = end;
+  }
+  for (int64_t i = begin * cols; i < got.numel(); ++i) bad += valueAt(got, i) != valueAt(want, i);  // rows past offs[-1]
   return bad;
 }
 

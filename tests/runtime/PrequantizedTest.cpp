@@ -52,7 +52,7 @@ TEST(Prequantized, WeightsDequantizeOnLoadMatchReference) {
   args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
   runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), sizes.size()}, 0);
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-  EXPECT_EQ(differingElements(out, want), 0);
+  EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, true, p.offs, rt), 0);
 }
 
 // The API with prequantized operands, every scale layout: plain, 128x4 blocked, flashinfer packed.
@@ -89,8 +89,8 @@ TEST_P(PrequantizedApi, WeightsAndActivationsInEveryScaleLayout) {
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
   grouped_mm(p.a.view(), w, WeightLayout::ENK, p.offs.view(), recipe, gotW.view());
   grouped_mm(a, w, WeightLayout::ENK, p.offs.view(), gotAW.view());
-  EXPECT_EQ(differingElements(gotW, want), 0) << "prequantized W";
-  EXPECT_EQ(differingElements(gotAW, want), 0) << "prequantized A and W";
+  EXPECT_EQ(gemmMismatches(gotW, want, p.a, p.w, true, p.offs), 0) << "prequantized W";
+  EXPECT_EQ(gemmMismatches(gotAW, want, p.a, p.w, true, p.offs), 0) << "prequantized A and W";
 }
 
 INSTANTIATE_TEST_SUITE_P(ScaleLayouts, PrequantizedApi,
@@ -109,7 +109,29 @@ TEST(PrequantizedApi, EknWeightsWithPlainScales) {
   const formats::MXTensor qa = formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil);
   const HostTensor aHat = formats::dequantize(qa, DType::BF16);
   reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::EKN, p.offs.view(), recipePreset("bf16"), want.view());
-  EXPECT_EQ(differingElements(got, want), 0);
+  EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs), 0);
+}
+
+// Every weight layout, element format and block the vector packers take, through the decode plan (at
+// most 16 rows per expert) and the general one; full 32-column panels and a partial last one (N = 96 + 8).
+TEST(PrequantizedApi, WeightPanelsInEveryLayoutFormatAndBlock) {
+  for (bool enk : {true, false})
+    for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
+      for (int32_t block : {32, 128})
+        for (const std::vector<int32_t>& sizes : {std::vector<int32_t>{3, 0, 16, 1}, std::vector<int32_t>{40, 0, 70}}) {
+          GemmProblem p = makeProblem(sizes, 2, 256, 104, enk, 33);
+          const formats::MXTensor qw = formats::quantize(p.w.view(), enk ? 2 : 1, elem, block, ScaleMode::RCeil);
+          const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+          const WeightLayout layout = enk ? WeightLayout::ENK : WeightLayout::EKN;
+          HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
+          grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, layout, p.offs.view(), recipe,
+                     got.view());
+          const HostTensor wHat = formats::dequantize(qw, DType::BF16);
+          const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+          reference::groupedMMForward(aHat.view(), wHat.view(), layout, p.offs.view(), recipePreset("bf16"), want.view());
+          EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, enk, p.offs), 0)
+              << (enk ? "enk " : "ekn ") << elemFormatName(elem) << " block " << block << " rows " << sizes[0];
+        }
 }
 
 TEST(PrequantizedApi, BadScalesAreNamed) {

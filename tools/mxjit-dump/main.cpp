@@ -21,7 +21,7 @@ using mxjit::ErrorKind;
 namespace ir = mxjit::ir;
 
 constexpr const char* kUsage = R"(usage: mxjit-dump (FILE.mxir | --example NAME) [-emit=KIND] [--print-after-all]
-                  [--bind K=512,N=256,E=8] [--target auto|avx512|portable] [-o OUT]
+                  [--bind K=512,N=256,E=8] [--target auto|avx512bf16|avx512|portable] [-o OUT]
 
   -emit=KIND         ir | ir-after-all | plan | llvm | llvm-opt | asm   (default: ir-after-all)
   --example NAME     a built-in op: forward | dgrad | wgrad | quantize | quantize-m (MXFP8 e4m3, block 32,
@@ -100,7 +100,7 @@ int run(int argc, char** argv) {
   if (args.emit == Emit::IrAfterAll) return mxjit::tools::writeOutput(args.output, afterAll), 0;
 
   const mxjit::codegen::Target target = mxjit::codegen::hostTarget(mxjit::codegen::parseTargetCap(args.target));
-  const mxjit::plan::KernelPlan plan = mxjit::plan::lowerToPlan(module, mxjit::plan::selectMicrokernel(target.avx512, target.avx512bf16));
+  const mxjit::plan::KernelPlan plan = mxjit::plan::lowerToPlan(module, mxjit::plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx));
   if (args.emit == Emit::Plan) return mxjit::tools::writeOutput(args.output, plan.toString()), 0;
 
   const auto compiled = mxjit::codegen::compilePlan(plan, target, {true, args.emit == Emit::Asm});

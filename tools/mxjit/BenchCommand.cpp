@@ -151,6 +151,7 @@ MachinePeaks measurePeaks(int threads) {
   p.avx512f = f.avx512f, p.avx512Bf16 = f.avx512Bf16, p.amxBf16 = f.amxBf16;
   p.fp32FmaGflops = measureFp32FmaGflops(threads);
   p.bf16DotGflops = measureBf16DotGflops(threads);
+  p.amxGflops = measureAmxBf16Gflops(threads);
   const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
   // >> the last-level cache: 16x L3, within [512 MiB, 1 GiB] (some hypervisors report odd L3 sizes).
   p.readBufferBytes = std::clamp<size_t>(l3 > 0 ? size_t(l3) * 16 : 0, size_t(512) << 20, size_t(1) << 30);

@@ -4,6 +4,8 @@
 // loop runs only after CPUID says the CPU has the instructions.
 #include "BenchPeaks.h"
 
+#include "AmxPermission.h"
+
 #include <cpuid.h>
 #include <immintrin.h>
 #include <omp.h>
@@ -97,6 +99,40 @@ __attribute__((target("avx512bf16,avx512f"))) float bf16DotChains(long iteration
   return lanesSum(s);
 }
 
+// tdpbf16ps on four accumulator tiles from operand tiles loaded once: each 16x16x32 step is 16384 flops.
+struct AmxConfig {
+  unsigned char palette, startRow, reserved[14];
+  unsigned short colsBytes[16];
+  unsigned char rows[16];
+};
+
+__attribute__((target("amx-tile,amx-bf16"))) float amxTileChains(long iterations) {
+  AmxConfig c = {};
+  c.palette = 1;
+  for (int t = 0; t < 8; ++t) c.colsBytes[t] = 64, c.rows[t] = 16;
+  alignas(64) unsigned short operand[16 * 32];
+  for (int i = 0; i < 16 * 32; ++i) operand[i] = 0x3380;  // bf16 2^-24: sums stay finite
+  alignas(64) float out[16 * 16];
+  _tile_loadconfig(&c);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  _tile_loadd(4, operand, 64);
+  _tile_loadd(5, operand, 64);
+  _tile_loadd(6, operand, 64);
+  _tile_loadd(7, operand, 64);
+  for (long i = 0; i < iterations; ++i) {
+    _tile_dpbf16ps(0, 4, 6);
+    _tile_dpbf16ps(1, 4, 7);
+    _tile_dpbf16ps(2, 5, 6);
+    _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return out[0];
+}
+
 // Sum of a float buffer with 4 independent 512-bit accumulators (aligned, n a multiple of 64).
 float streamSum(const float* p, long n) {
   __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
@@ -160,6 +196,13 @@ double measureBf16DotGflops(int threads) {
   if (!cpuFeatures().avx512Bf16) return 0;
   const long it = iterationsFor(0.05, kChains * 64);
   return double(threads) * double(it) * kChains * 64 / bestParallelSeconds(threads, it, bf16DotChains) * 1e-9;
+}
+
+double measureAmxBf16Gflops(int threads) {
+  if (!cpuFeatures().amxBf16 || !codegen::requestAmxTileState()) return 0;
+  constexpr double kFlops = 4.0 * 16 * 16 * 32 * 2;
+  const long it = iterationsFor(0.05, kFlops) * 8;  // AMX runs far above the 100 GFLOP/s guess
+  return double(threads) * double(it) * kFlops / bestParallelSeconds(threads, it, amxTileChains) * 1e-9;
 }
 
 double measureReadGBps(int threads, size_t bytes) {

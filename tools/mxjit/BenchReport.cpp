@@ -31,8 +31,8 @@ template <class T> std::string jarray(const std::vector<T>& v) {
   return out + "]";
 }
 std::string jpeaks(const MachinePeaks& p) {
-  return fmt::format("{{\"fp32_fma_gflops\": {}, \"bf16_dot_gflops\": {}, \"read_gbps\": {}}}", jnum(p.fp32FmaGflops),
-                     jnum(p.bf16DotGflops), jnum(p.readGBps));
+  return fmt::format("{{\"fp32_fma_gflops\": {}, \"bf16_dot_gflops\": {}, \"amx_bf16_gflops\": {}, \"read_gbps\": {}}}",
+                     jnum(p.fp32FmaGflops), jnum(p.bf16DotGflops), jnum(p.amxGflops), jnum(p.readGBps));
 }
 std::string jshape(const BenchShape& s) { return jarray(std::vector<int64_t>{s.m, s.k, s.n, s.g}); }
 
@@ -40,14 +40,16 @@ constexpr const char* kRowFormat = "{:<18} {:<8} {:<16} {:>10} {:>8} {:>7} {:>7}
 
 }  // namespace
 
-double MachinePeaks::bestComputeGflops() const { return std::max(fp32FmaGflops, bf16DotGflops); }
+double MachinePeaks::bestComputeGflops() const { return std::max({fp32FmaGflops, bf16DotGflops, amxGflops}); }
 std::string MachinePeaks::bestComputeName() const {
+  if (amxGflops >= bestComputeGflops() && amxGflops > 0) return "amx_bf16 tdpbf16ps";
   return bf16DotGflops > fp32FmaGflops ? "avx512_bf16 vdpbf16ps" : avx512f ? "avx512f fp32 FMA" : "avx2 fp32 FMA";
 }
 MachinePeaks MachinePeaks::bestOf(const MachinePeaks& o) const {
   MachinePeaks p = *this;
   p.fp32FmaGflops = std::max(fp32FmaGflops, o.fp32FmaGflops);
   p.bf16DotGflops = std::max(bf16DotGflops, o.bf16DotGflops);
+  p.amxGflops = std::max(amxGflops, o.amxGflops);
   p.readGBps = std::max(readGBps, o.readGBps);
   return p;
 }
@@ -121,8 +123,11 @@ void BenchReport::finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& sta
                      both(peaksAtStart_.bf16DotGflops, peaksAtEnd_.bf16DotGflops, "GFLOP/s"));
   else
     s += "  bf16 dot peak: this CPU has no AVX512-BF16\n";
-  s += p.amxBf16 ? "  AMX-BF16: present (not measured: mxjit has no AMX kernel yet)\n"
-                 : "  AMX-BF16: absent (CPUID reports no AMX on this CPU), so no AMX peak\n";
+  if (p.amxBf16)
+    s += fmt::format("  AMX-BF16 peak (tdpbf16ps on register-resident tiles)       {:8.1f} GFLOP/s {}\n", p.amxGflops,
+                     both(peaksAtStart_.amxGflops, peaksAtEnd_.amxGflops, "GFLOP/s"));
+  else
+    s += "  AMX-BF16: absent (CPUID reports no AMX on this CPU), so no AMX peak\n";
   s += fmt::format("  memory read bandwidth (streaming sum over {} MiB)         {:8.1f} GB/s    {}\n", p.readBufferBytes >> 20,
                    p.readGBps, both(peaksAtStart_.readGBps, peaksAtEnd_.readGBps, "GB/s"));
   s += fmt::format("oneDNN {}: bf16 matmul per group, bf16 out, fp32 accumulation\n\n", onednnVersion_);
@@ -169,13 +174,13 @@ void BenchReport::writeJson(const std::string& path) const {
   s += fmt::format(
       "{{\"record\": \"header\", \"tool\": \"mxjit bench\", \"command\": {}, \"cpu\": {}, \"threads\": {}, \"groups\": {}, \"rounds\": {},\n"
       " \"peaks\": {{\"fp32_fma_gflops\": {}, \"fp32_fma_isa\": {}, \"bf16_dot_gflops\": {}, \"avx512_bf16\": {}, "
-      "\"amx_bf16\": {}, \"amx_note\": {}, \"read_gbps\": {}, \"read_buffer_mib\": {}, \"best_compute_gflops\": {}, "
+      "\"amx_bf16\": {}, \"amx_bf16_gflops\": {}, \"read_gbps\": {}, \"read_buffer_mib\": {}, \"best_compute_gflops\": {}, "
       "\"best_compute\": {}, \"measured_at_start\": {}, \"measured_at_end\": {}}},\n \"load_average\": {},\n"
       " \"onednn\": {},\n"
       " \"pct_peak_rule\": {},\n",
       jstr(command_), jstr(p.cpu), p.threads, jstr(groups_), rounds_, jnum(p.fp32FmaGflops), jstr(p.avx512f ? "avx512f" : "avx2"),
       p.avx512Bf16 ? jnum(p.bf16DotGflops) : "null", p.avx512Bf16 ? "true" : "false", p.amxBf16 ? "true" : "false",
-      jstr(p.amxBf16 ? "present, not measured" : "absent: no AMX on this CPU"), jnum(p.readGBps), p.readBufferBytes >> 20,
+      p.amxBf16 ? jnum(p.amxGflops) : "null", jnum(p.readGBps), p.readBufferBytes >> 20,
       jnum(p.bestComputeGflops()), jstr(p.bestComputeName()),
       jpeaks(peaksAtStart_), jpeaks(peaksAtEnd_),
       jnum(p.loadAverage), jstr(onednnVersion_),

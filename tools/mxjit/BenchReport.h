@@ -18,7 +18,7 @@ struct MachinePeaks {
   std::string cpu;
   int threads = 0;
   bool avx512f = false, avx512Bf16 = false, amxBf16 = false;
-  double fp32FmaGflops = 0, bf16DotGflops = 0, readGBps = 0;
+  double fp32FmaGflops = 0, bf16DotGflops = 0, amxGflops = 0, readGBps = 0;
   size_t readBufferBytes = 0;
   double loadAverage = -1;  // 1-minute load average before the peaks were taken
   double bestComputeGflops() const;

@@ -1,0 +1,101 @@
+// AVX-512 forms of the MX codec's hot paths, 16 lanes at a time, bit for bit the scalar definitions in
+// lib/formats (tests/formats/VectorCodecTest.cpp compares every code, scale and special value):
+// fp8 code x e8m0 scale -> bf16 (formats::dequantizeValue with DequantRounding::Bf16), and fp32 ->
+// fp8 -> bf16 at a block's scale (quantizeElement then dequantizeValue). The kernel helpers use them
+// where an operand is contiguous; everything else keeps the scalar loops.
+#pragma once
+#include "formats/BlockCodec.h"
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define MXJIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline
+
+namespace mxjit::helpers::vec {
+
+MXJIT_AVX512 __m512i splat(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
+
+/// fp8 codes (one per 32-bit lane, 0..255) -> their exact fp32 values (formats::decodeFp8). The 7-bit
+/// magnitude shifted into fp32's exponent and mantissa fields is the value times 2^(bias - 127), for
+/// subnormal codes too (they land on fp32 subnormals); one exact multiply rebiases.
+MXJIT_AVX512 __m512 decodeFp8(__m512i codes, ElemFormat f) {
+  const __m512i mag = _mm512_and_si512(codes, splat(0x7F));
+  const __m512i sign = _mm512_slli_epi32(_mm512_and_si512(codes, splat(0x80)), 24);
+  __m512i bits;
+  if (f == ElemFormat::E4M3) {
+    bits = _mm512_castps_si512(_mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(mag, 20)), _mm512_set1_ps(0x1p120f)));
+    bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(mag, splat(0x7F)), splat(0x7FC00000u));
+  } else {
+    bits = _mm512_castps_si512(_mm512_mul_ps(_mm512_castsi512_ps(_mm512_slli_epi32(mag, 21)), _mm512_set1_ps(0x1p112f)));
+    bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(mag, splat(0x7C)), splat(0x7F800000u));
+    bits = _mm512_mask_mov_epi32(bits, _mm512_cmpgt_epu32_mask(mag, splat(0x7C)), splat(0x7FC00000u));
+  }
+  return _mm512_castsi512_ps(_mm512_or_si512(bits, sign));
+}
+
+/// e8m0 codes (per lane) -> S(c) (formats::e8m0Value).
+MXJIT_AVX512 __m512 e8m0Value(__m512i codes) {
+  __m512i bits = _mm512_slli_epi32(codes, 23);
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(codes, splat(0)), splat(0x00400000u));
+  bits = _mm512_mask_mov_epi32(bits, _mm512_cmpeq_epi32_mask(codes, splat(255)), splat(0x7FC00000u));
+  return _mm512_castsi512_ps(bits);
+}
+
+/// fp32 -> bf16 bits in the low half of each lane (formats::floatToBf16: RNE, NaN quieted).
+MXJIT_AVX512 __m512i toBf16(__m512 x) {
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i rounded =
+      _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(splat(0x7FFF), _mm512_and_si512(_mm512_srli_epi32(u, 16), splat(1)))), 16);
+  const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, splat(0x7FFFFFFFu)), splat(0x7F800000u));
+  return _mm512_mask_mov_epi32(rounded, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), splat(0x40)));
+}
+
+/// Dequantized bf16 bits (low half of each lane) of 16 codes with per-lane scales:
+/// formats::dequantizeValue(code, scale, f, DequantRounding::Bf16).
+MXJIT_AVX512 __m512i dequantizeToBf16(__m512i codes, __m512i scales, ElemFormat f) {
+  const __m512 d = decodeFp8(codes, f);
+  return toBf16(_mm512_mask_mov_ps(_mm512_mul_ps(d, e8m0Value(scales)), _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q), d));
+}
+
+/// fp32 -> fp8 codes per lane (formats::encodeFp8: RNE, e4m3 overflow to NaN, e5m2 to Inf).
+MXJIT_AVX512 __m512i encodeFp8(__m512 x, ElemFormat f) {
+  const __m512i u = _mm512_castps_si512(x), a = _mm512_and_si512(u, splat(0x7FFFFFFFu));
+  const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(u, 24), splat(0x80));
+  const bool e4m3 = f == ElemFormat::E4M3;
+  const int drop = e4m3 ? 20 : 21;
+  const float magic = e4m3 ? 16384.0f : 128.0f;
+  // Subnormal results: the FPU's RNE on a grid whose ulp is the fp8 step (detail::roundSubnormal).
+  const __m512i subnormal = _mm512_sub_epi32(_mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(magic))),
+                                             splat(formats::floatBits(magic)));
+  // Normal results: integer RNE of the pattern to the element's mantissa, rebiased (detail::roundNormal).
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(a, drop), splat(1));
+  const __m512i normal = _mm512_sub_epi32(_mm512_srli_epi32(_mm512_add_epi32(a, _mm512_add_epi32(splat((1u << (drop - 1)) - 1), odd)), drop),
+                                          splat(e4m3 ? (120u << 3) : (112u << 2)));
+  __m512i code = _mm512_mask_mov_epi32(normal, _mm512_cmplt_epu32_mask(a, splat(e4m3 ? 0x3C800000u : 0x38800000u)), subnormal);
+  if (e4m3) {
+    code = _mm512_mask_mov_epi32(code, _mm512_cmpge_epu32_mask(a, splat(0x43F00000u)), splat(0x7F));
+  } else {
+    code = _mm512_mask_mov_epi32(code, _mm512_cmpge_epu32_mask(a, splat(0x47800000u)), splat(0x7C));
+    code = _mm512_mask_mov_epi32(code, _mm512_cmpgt_epu32_mask(a, splat(0x7F800000u)), splat(0x7F));
+  }
+  const __m512i mag = _mm512_and_si512(code, splat(0x7F));
+  const __mmask16 nan = e4m3 ? _mm512_cmpeq_epi32_mask(mag, splat(0x7F)) : _mm512_cmpgt_epu32_mask(mag, splat(0x7C));
+  return _mm512_mask_mov_epi32(_mm512_or_si512(code, sign), nan, splat(formats::kFp8Nan));
+}
+
+/// One block's values quantized at scale `code` and dequantized to bf16 bits (low half of each lane):
+/// formats::quantizeElement then formats::dequantizeValue(..., DequantRounding::Bf16).
+MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, uint8_t code, ElemFormat f, ScaleMode mode) {
+  __m512 y = _mm512_mul_ps(x, _mm512_set1_ps(formats::e8m0Reciprocal(code)));
+  if (mode != ScaleMode::RCeil) {  // clamp, NaN passing through (compares with NaN are false)
+    const float maxNormal = formats::elemTraits(f).maxNormal;
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(maxNormal), _CMP_GT_OQ), _mm512_set1_ps(maxNormal));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(-maxNormal), _CMP_LT_OQ), _mm512_set1_ps(-maxNormal));
+  }
+  return dequantizeToBf16(encodeFp8(y, f), splat(code), f);
+}
+
+/// 16 bytes -> 16 lanes.
+MXJIT_AVX512 __m512i loadBytes(const uint8_t* p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+}  // namespace mxjit::helpers::vec

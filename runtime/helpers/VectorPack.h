@@ -1,0 +1,185 @@
+// AVX-512 packing of contiguous operands into the bf16 layouts of the AVX512-BF16 and AMX microkernels:
+// a row of A (quantized from bf16, dequantized from fp8, or bf16 as is) and a 32-column panel of B
+// dequantized from fp8 codes, in either weight layout. Each returns false where it does not apply (other
+// loads, K or blocks not multiples of 16, a partial panel) and the caller packs with the scalar loops;
+// where it applies the bits equal theirs (MxVectorCodec.h is tested against the scalar codec).
+// Only the bf16 / AMX helpers include this: their plans run on AVX-512 hosts alone.
+#pragma once
+#include "KernelABI.h"
+#include "MxVectorCodec.h"
+
+namespace mxjit::helpers::vec {
+
+/// Lanes' low halves -> 16 bf16 values; pairs swapped (odd element first) when `swapPairs`.
+MXJIT_AVX512 __m256i narrowPairs(__m512i lanes, bool swapPairs) {
+  const __m256i v = _mm512_cvtepi32_epi16(lanes);
+  return swapPairs ? _mm256_rol_epi32(v, 16) : v;
+}
+
+/// 16 bf16 values -> fp32 lanes.
+MXJIT_AVX512 __m512 widenBf16(const uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+}
+
+/// The fast fp8 decode: a 128-entry table of bf16 magnitudes looked up by vpermt2w, then the block
+/// scale added to the bf16 exponent. Exact (equal to formats::dequantizeValue) whenever every non-zero
+/// finite result stays a normal bf16: scale codes 17..239 for both formats (E5M2's smallest subnormal
+/// 2^-16 and largest 57344 < 2^16; E4M3's 2^-9 and 448 fit inside). Zero, Inf and NaN keep their bits.
+struct Fp8Table {
+  __m512i t[4];  // bf16 of decodeFp8(c) for c = 0..127, 32 per register
+};
+
+constexpr uint32_t kFastScaleMin = 17, kFastScaleMax = 239;
+
+MXJIT_AVX512 Fp8Table fp8Table(ElemFormat f) {
+  alignas(64) uint16_t entries[128];
+  for (int c = 0; c < 128; ++c) entries[c] = formats::floatToBf16(formats::decodeFp8(static_cast<uint8_t>(c), f));
+  Fp8Table table;
+  for (int i = 0; i < 4; ++i) table.t[i] = _mm512_load_si512(entries + 32 * i);
+  return table;
+}
+
+/// 32 codes -> 32 dequantized bf16 values; `exponentShift` holds (scale - 127) << 7 per 16-bit lane.
+MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i exponentShift) {
+  const __m512i c = _mm512_cvtepu8_epi16(codes);
+  const __m512i mag = _mm512_and_si512(c, _mm512_set1_epi16(0x7F));
+  const __m512i low = _mm512_permutex2var_epi16(table.t[0], mag, table.t[1]);
+  const __m512i high = _mm512_permutex2var_epi16(table.t[2], mag, table.t[3]);
+  const __m512i v = _mm512_mask_mov_epi16(low, _mm512_test_epi16_mask(mag, _mm512_set1_epi16(0x40)), high);
+  const __mmask32 zero = _mm512_testn_epi16_mask(v, _mm512_set1_epi16(0x7FFF));
+  const __mmask32 special = _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, _mm512_set1_epi16(0x7F80)), _mm512_set1_epi16(0x7F80));
+  const __m512i scaled = _mm512_mask_add_epi16(v, static_cast<__mmask32>(~(zero | special)), v, exponentShift);
+  return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
+}
+
+MXJIT_AVX512 bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
+MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
+
+/// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): at each level b = 8, 4, 2, 1 the
+/// rows i and i+b (bit b of i clear) trade the b-wide column blocks that sit off the diagonal.
+MXJIT_AVX512 void transpose16x16(__m512i* r) {
+  for (int b = 8; b >= 1; b /= 2) {
+    alignas(64) int lo[16], hi[16];
+    for (int c = 0; c < 16; ++c) {
+      const int base = c / (2 * b) * (2 * b), w = c % (2 * b);
+      lo[c] = w < b ? base + w : 16 + base + (w - b);
+      hi[c] = w < b ? base + b + w : 16 + c;
+    }
+    const __m512i loIdx = _mm512_load_si512(lo), hiIdx = _mm512_load_si512(hi);
+    for (int i = 0; i < 16; ++i) {
+      if (i & b) continue;
+      const __m512i a = r[i], c = r[i + b];
+      r[i] = _mm512_permutex2var_epi32(a, loIdx, c);
+      r[i + b] = _mm512_permutex2var_epi32(a, hiIdx, c);
+    }
+  }
+}
+
+/// Row `src` of A (K wide) as `width` bf16 values (zeros past K) at dst.
+MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, int64_t width, bool swapPairs, int32_t load,
+                          ElemFormat elem, ScaleMode mode, int32_t block, uint16_t* dst) {
+  if (K % 16 || block % 16 || (load != abi::kQuantizeBf16 && load != abi::kDequantize && load != abi::kHighPrecisionBf16))
+    return false;
+  if (load == abi::kHighPrecisionBf16) {
+    const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
+    for (int64_t k = 0; k < K; k += 16)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k), narrowPairs(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + k))), swapPairs));
+  } else if (load == abi::kDequantize) {
+    const uint8_t* codes = static_cast<const uint8_t*>(args->a) + src * K;
+    const uint8_t* scales = args->aScales + src * (K / block);
+    for (int64_t k = 0; k < K; k += 16)
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
+                          narrowPairs(dequantizeToBf16(loadBytes(codes + k), splat(scales[k / block]), elem), swapPairs));
+  } else {
+    const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
+    for (int64_t k0 = 0; k0 < K; k0 += block) {
+      __m512i amax = _mm512_setzero_si512();  // integer max of |x| patterns, as formats::blockAmaxBits
+      for (int64_t k = k0; k < k0 + block; k += 16)
+        amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(x + k)), splat(0x7FFFFFFFu)));
+      const uint8_t code = formats::scaleCode(static_cast<uint32_t>(_mm512_reduce_max_epu32(amax)), elem, mode);
+      for (int64_t k = k0; k < k0 + block; k += 16)
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
+                            narrowPairs(quantizeDequantizeToBf16(widenBf16(x + k), code, elem, mode), swapPairs));
+    }
+  }
+  for (int64_t k = K; k < width; ++k) dst[k] = 0;
+  return true;
+}
+
+/// Columns [tile*32, tile*32 + 32) of group g's fp8 B (logically [K, N]) as `width` / 2 pair rows of 32
+/// dwords: dst[(kp * 32 + jj) * 2 + slot] = bf16 of k = 2kp + slot (2kp + 1 - slot when swapped).
+MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
+                                       int64_t width, bool swapPairs, int64_t N, bool enk, int32_t load, ElemFormat elem,
+                                       int32_t block) {
+  constexpr int64_t NR = 32;
+  const int64_t j0 = tile * NR, kBlocks = K / block;
+  if (load != abi::kDequantize || K % 32 || block % 16 || j0 + NR > N) return false;
+  const uint8_t* codes = static_cast<const uint8_t*>(args->b);
+  uint32_t* words = reinterpret_cast<uint32_t*>(dst);
+  if (enk) {
+    // Codes run along k for each column: 16 columns' 16 pairs (32 k) are decoded as rows of a 16x16
+    // dword matrix, transposed in registers, and stored as 16 pair rows of 16 adjacent columns.
+    const Fp8Table table = fp8Table(elem);
+    for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
+      for (int64_t k = 0; k < K; k += 32) {
+        __m512i r[16];
+        for (int64_t c = 0; c < 16; ++c) {
+          const int64_t column = g * N + j0 + jj0 + c;
+          const uint8_t* scales = args->bScales + column * kBlocks;
+          const uint8_t* at = codes + column * K + k;
+          // 16 columns K bytes apart, each read 32 bytes at a time: too many streams for the hardware
+          // prefetchers, so fetch each column's line 1 KiB ahead.
+          _mm_prefetch(reinterpret_cast<const char*>(at + 1024), _MM_HINT_T0);
+          __m512i pairs;
+          if (block >= 32 && fastScale(scales[k / block])) {
+            pairs = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)), exponentShiftOf(scales[k / block]));
+          } else {
+            const __m256i first = _mm512_cvtepi32_epi16(dequantizeToBf16(loadBytes(at), splat(scales[k / block]), elem));
+            const __m256i second = _mm512_cvtepi32_epi16(dequantizeToBf16(loadBytes(at + 16), splat(scales[(k + 16) / block]), elem));
+            pairs = _mm512_inserti64x4(_mm512_castsi256_si512(first), second, 1);
+          }
+          r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
+        }
+        transpose16x16(r);
+        for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * NR + jj0, r[p]);
+      }
+  } else {
+    // Codes run along n: rows k and k+1 of the panel's 32 columns (per-column scales) interleave into
+    // 32 adjacent pair words.
+    const Fp8Table table = fp8Table(elem);
+    alignas(64) int16_t interleave[2][32];
+    for (int i = 0; i < 32; ++i) {
+      const int column = i / 2, fromNext = i % 2 != swapPairs;  // slot 0 holds row k unless swapped
+      interleave[0][i] = static_cast<int16_t>(column + 32 * fromNext);
+      interleave[1][i] = static_cast<int16_t>(16 + column + 32 * fromNext);
+    }
+    const __m512i firstHalf = _mm512_load_si512(interleave[0]), secondHalf = _mm512_load_si512(interleave[1]);
+    for (int64_t k = 0; k < K; k += 2) {
+      const int64_t at0 = (g * K + k) * N + j0, at1 = at0 + N;
+      _mm_prefetch(reinterpret_cast<const char*>(codes + at0 + 16 * N), _MM_HINT_T0);  // rows N apart: 16 ahead
+      _mm_prefetch(reinterpret_cast<const char*>(codes + at1 + 16 * N), _MM_HINT_T0);
+      const uint8_t* s0 = args->bScales + (g * kBlocks + k / block) * N + j0;  // rows k and k+1 share a block
+      const __m256i scaleBytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s0));
+      const __mmask32 inRange = _mm256_cmpge_epu8_mask(scaleBytes, _mm256_set1_epi8(static_cast<char>(kFastScaleMin))) &
+                                _mm256_cmple_epu8_mask(scaleBytes, _mm256_set1_epi8(static_cast<char>(kFastScaleMax)));
+      if (inRange == 0xFFFFFFFFu) {
+        const __m512i shift = _mm512_slli_epi16(_mm512_sub_epi16(_mm512_cvtepu8_epi16(scaleBytes), _mm512_set1_epi16(127)), 7);
+        const __m512i row0 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at0)), shift);
+        const __m512i row1 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at1)), shift);
+        _mm512_storeu_si512(words + (k / 2) * NR, _mm512_permutex2var_epi16(row0, firstHalf, row1));
+        _mm512_storeu_si512(words + (k / 2) * NR + 16, _mm512_permutex2var_epi16(row0, secondHalf, row1));
+        continue;
+      }
+      for (int64_t jj = 0; jj < NR; jj += 16) {
+        const __m512i lo = dequantizeToBf16(loadBytes(codes + at0 + jj), loadBytes(s0 + jj), elem);
+        const __m512i hi = dequantizeToBf16(loadBytes(codes + at1 + jj), loadBytes(s0 + jj), elem);
+        const __m512i pair = swapPairs ? _mm512_or_si512(hi, _mm512_slli_epi32(lo, 16)) : _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16));
+        _mm512_storeu_si512(words + (k / 2) * NR + jj, pair);
+      }
+    }
+  }
+  for (int64_t i = (K / 2) * NR; i < (width / 2) * NR; ++i) words[i] = 0;
+  return true;
+}
+
+}  // namespace mxjit::helpers::vec

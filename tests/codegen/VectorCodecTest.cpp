@@ -1,0 +1,121 @@
+// The AVX-512 codec the kernel helpers pack with (runtime/helpers/MxVectorCodec.h) against the scalar
+// definitions in lib/formats: every fp8 code under every e8m0 scale, both formats; and the quantize
+// round trip on values around every format boundary, under every scale mode.
+#include "MxVectorCodec.h"
+#include "VectorPack.h"
+
+// GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "formats/BlockCodec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace mxjit;
+
+namespace {
+
+bool hostHasAvx512bw() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void dequantizeBlock(const uint8_t* codes, const uint8_t* scales,
+                                                                            ElemFormat f, uint16_t* out) {
+  const __m512i bits = helpers::vec::dequantizeToBf16(helpers::vec::loadBytes(codes), helpers::vec::loadBytes(scales), f);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi32_epi16(bits));
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void roundTripBlock(const float* x, uint8_t scale, ElemFormat f,
+                                                                           ScaleMode mode, uint16_t* out) {
+  const __m512i bits = helpers::vec::quantizeDequantizeToBf16(_mm512_loadu_ps(x), scale, f, mode);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm512_cvtepi32_epi16(bits));
+}
+
+TEST(VectorCodec, DequantizeEveryCodeUnderEveryScale) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (int scale = 0; scale < 256; ++scale)
+      for (int first = 0; first < 256; first += 16) {
+        uint8_t codes[16], scales[16];
+        uint16_t got[16];
+        for (int i = 0; i < 16; ++i) codes[i] = uint8_t(first + i), scales[i] = uint8_t(scale);
+        dequantizeBlock(codes, scales, f, got);
+        for (int i = 0; i < 16; ++i) {
+          const float want = formats::dequantizeValue(codes[i], scales[i], f, formats::DequantRounding::Bf16);
+          ASSERT_EQ(got[i], formats::floatToBf16(want))
+              << elemFormatName(f) << " code " << int(codes[i]) << " scale " << scale;
+        }
+      }
+}
+
+TEST(VectorCodec, QuantizeRoundTripMatchesTheScalarCodec) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  // Values at and around every fp8 boundary (subnormal steps, max normal, overflow to NaN / Inf), fp32
+  // subnormals, signed zeros, Inf and NaN, at scales that put them anywhere in the element's range.
+  std::vector<float> values = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::quiet_NaN(), 1e-45f, -1e-40f, 3.0e38f};
+  for (int e = -20; e <= 18; ++e)
+    for (float m : {1.0f, 1.0625f, 1.125f, 1.1875f, 1.25f, 1.5f, 1.75f, 1.875f, 1.9375f, 1.96875f})
+      for (float s : {1.0f, -1.0f}) values.push_back(s * std::ldexp(m, e));
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  while (values.size() % 16) values.push_back(normal(rng));
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
+      for (int scale : {0, 1, 100, 117, 120, 127, 130, 140, 200, 254, 255})
+        for (size_t first = 0; first < values.size(); first += 16) {
+          uint16_t got[16];
+          roundTripBlock(&values[first], uint8_t(scale), f, mode, got);
+          for (int i = 0; i < 16; ++i) {
+            const float x = values[first + i];
+            const uint8_t q = formats::quantizeElement(x, uint8_t(scale), f, mode);
+            const float want = formats::dequantizeValue(q, uint8_t(scale), f, formats::DequantRounding::Bf16);
+            ASSERT_EQ(got[i], formats::floatToBf16(want)) << elemFormatName(f) << " " << scaleModeName(mode) << " scale "
+                                                          << scale << " x " << x;
+          }
+        }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void tableDequantize(const uint8_t* codes, uint8_t scale, ElemFormat f,
+                                                                            uint16_t* out) {
+  const helpers::vec::Fp8Table table = helpers::vec::fp8Table(f);
+  _mm512_storeu_si512(out, helpers::vec::dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes)),
+                                                      helpers::vec::exponentShiftOf(scale)));
+}
+
+TEST(VectorCodec, TableDecodeIsExactOverItsScaleRange) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (uint32_t scale = helpers::vec::kFastScaleMin; scale <= helpers::vec::kFastScaleMax; ++scale)
+      for (int first = 0; first < 256; first += 32) {
+        uint8_t codes[32];
+        uint16_t got[32];
+        for (int i = 0; i < 32; ++i) codes[i] = uint8_t(first + i);
+        tableDequantize(codes, uint8_t(scale), f, got);
+        for (int i = 0; i < 32; ++i)
+          ASSERT_EQ(got[i], formats::floatToBf16(formats::dequantizeValue(codes[i], uint8_t(scale), f, formats::DequantRounding::Bf16)))
+              << elemFormatName(f) << " code " << int(codes[i]) << " scale " << scale;
+      }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void transposeInts(int32_t* m) {
+  __m512i r[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(m + 16 * i);
+  helpers::vec::transpose16x16(r);
+  for (int i = 0; i < 16; ++i) _mm512_storeu_si512(m + 16 * i, r[i]);
+}
+
+TEST(VectorCodec, TransposeOf16x16Dwords) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  int32_t m[256];
+  for (int i = 0; i < 256; ++i) m[i] = i;
+  transposeInts(m);
+  for (int i = 0; i < 16; ++i)
+    for (int c = 0; c < 16; ++c) ASSERT_EQ(m[16 * i + c], 16 * c + i) << i << "," << c;
+}
+
+}  // namespace
