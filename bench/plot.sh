@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Roofline plot of an `mxjit bench --json` file: achieved GFLOP/s of every (shape, pass, engine) at its
-# arithmetic intensity (flops / minimum bytes moved), under the roofs measured in the same run (bf16
-# dot and fp32 FMA peaks, memory read bandwidth). Needs gnuplot (gnuplot-nox) and the system python3.
+# arithmetic intensity (flops / minimum bytes moved), under the roofs measured in the same run (AMX-BF16
+# where present, bf16 dot and fp32 FMA peaks, memory read bandwidth). Needs gnuplot (gnuplot-nox) and the system python3.
 #
 #   bench/plot.sh [bench/results/bench.json] [bench/results/roofline.png]
 set -euo pipefail
@@ -21,6 +21,7 @@ peaks = header["peaks"]
 bw = peaks["read_gbps"]
 fma = peaks["fp32_fma_gflops"]
 bf16 = peaks.get("bf16_dot_gflops")
+amx = peaks.get("amx_bf16_gflops")
 
 shapes = []
 for r in results:
@@ -45,7 +46,7 @@ for p in passes:
 
 ais = [r["flops"] / r["bytes"] for r in results]
 xmin, xmax = min(ais + [1.0]) / 2, max(ais + [100.0]) * 2
-top = max([fma, bf16 or 0] + [r["gflops"] for r in results]) * 2
+top = max([fma, bf16 or 0, amx or 0] + [r["gflops"] for r in results]) * 2
 bottom = min(r["gflops"] for r in results) / 2
 cols = 1 if len(passes) == 1 else 2
 rows = (len(passes) + cols - 1) // cols
@@ -79,6 +80,8 @@ for i, p in enumerate(passes):
         out.append("unset key")
         out.append("unset label 1")
     plots = []
+    if amx:
+        plots.append(f"min({amx}, {bw} * x) with lines lw 2 lc rgb '#ff7f0e' title 'roof: AMX-BF16 {amx:.0f} GFLOP/s'")
     if bf16:
         plots.append(f"min({bf16}, {bw} * x) with lines lw 2 lc rgb '#2ca02c' title 'roof: bf16 dot {bf16:.0f} GFLOP/s, read {bw:.0f} GB/s'")
     plots.append(f"min({fma}, {bw} * x) with lines lw 2 dt 2 lc rgb '#9467bd' title 'roof: fp32 FMA {fma:.0f} GFLOP/s'")

@@ -138,7 +138,9 @@ MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t 
 MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K, int64_t width,
                            bool swapPairs, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
                            int32_t NR, float* tmp) {
-  if (NR == 32 && vec::packDequantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), block))
+  if (NR == 32 && (vec::packDequantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), block) ||
+                   vec::packQuantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
+                                           ScaleMode(mode), block)))
     return;
   packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
   for (int64_t kp = 0; kp < width / 2; ++kp)

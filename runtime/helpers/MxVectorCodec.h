@@ -95,6 +95,18 @@ MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, uint8_t code, ElemFormat
   return dequantizeToBf16(encodeFp8(y, f), splat(code), f);
 }
 
+/// As quantizeDequantizeToBf16 with a scale code per lane (blocks that run across the lanes).
+MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512i codes, ElemFormat f, ScaleMode mode) {
+  // R(c) = S((254 - c) mod 256), as formats::e8m0Reciprocal
+  __m512 y = _mm512_mul_ps(x, e8m0Value(_mm512_and_si512(_mm512_sub_epi32(splat(254), codes), splat(0xFF))));
+  if (mode != ScaleMode::RCeil) {
+    const float maxNormal = formats::elemTraits(f).maxNormal;
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(maxNormal), _CMP_GT_OQ), _mm512_set1_ps(maxNormal));
+    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(-maxNormal), _CMP_LT_OQ), _mm512_set1_ps(-maxNormal));
+  }
+  return dequantizeToBf16(encodeFp8(y, f), codes, f);
+}
+
 /// 16 bytes -> 16 lanes.
 MXJIT_AVX512 __m512i loadBytes(const uint8_t* p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 

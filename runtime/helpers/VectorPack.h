@@ -182,4 +182,84 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
   return true;
 }
 
+/// 32 bf16 values (two 16-lane halves, low halves of the lanes) -> one register of 32 words.
+MXJIT_AVX512 __m512i join32(__m512i first, __m512i second) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(first)), _mm512_cvtepi32_epi16(second), 1);
+}
+
+/// Scale codes of 16 blocks (one per lane) from their amax patterns (formats::scaleCode, per lane).
+MXJIT_AVX512 __m512i scaleCodes(__m512i amax, ElemFormat elem, ScaleMode mode) {
+  alignas(64) uint32_t a[16];
+  _mm512_store_si512(a, amax);
+  for (int l = 0; l < 16; ++l) a[l] = formats::scaleCode(a[l], elem, mode);
+  return _mm512_load_si512(a);
+}
+
+/// Columns [tile*32, tile*32 + 32) of group g's bf16 B (logically [K, N]) quantized along K in blocks of
+/// `block` and dequantized (fused quantize), as packDequantizedPanel lays them out.
+MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
+                                     int64_t width, bool swapPairs, int64_t N, bool enk, int32_t load, ElemFormat elem,
+                                     ScaleMode mode, int32_t block) {
+  constexpr int64_t NR = 32;
+  const int64_t j0 = tile * NR;
+  if (load != abi::kQuantizeBf16 || K % 32 || block % 32 || j0 + NR > N) return false;
+  const uint16_t* x = static_cast<const uint16_t*>(args->b);
+  uint32_t* words = reinterpret_cast<uint32_t*>(dst);
+  const __m512i absMask = splat(0x7FFFFFFFu);
+  if (enk) {
+    // Each column's block is contiguous: one scale per block, 16 columns transposed as in the fp8 case.
+    for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
+      for (int64_t k0 = 0; k0 < K; k0 += block) {
+        uint8_t codes[16];
+        for (int64_t c = 0; c < 16; ++c) {
+          const uint16_t* column = x + ((g * N + j0 + jj0 + c) * K + k0);
+          __m512i amax = _mm512_setzero_si512();
+          for (int64_t k = 0; k < block; k += 16)
+            amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(column + k)), absMask));
+          codes[c] = formats::scaleCode(static_cast<uint32_t>(_mm512_reduce_max_epu32(amax)), elem, mode);
+        }
+        for (int64_t k = k0; k < k0 + block; k += 32) {
+          __m512i r[16];
+          for (int64_t c = 0; c < 16; ++c) {
+            const uint16_t* at = x + ((g * N + j0 + jj0 + c) * K + k);
+            const __m512i pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
+                                         quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
+            r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
+          }
+          transpose16x16(r);
+          for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * NR + jj0, r[p]);
+        }
+      }
+  } else {
+    // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane).
+    alignas(64) int16_t interleave[2][32];
+    for (int i = 0; i < 32; ++i) {
+      const int column = i / 2, fromNext = i % 2 != swapPairs;
+      interleave[0][i] = static_cast<int16_t>(column + 32 * fromNext);
+      interleave[1][i] = static_cast<int16_t>(16 + column + 32 * fromNext);
+    }
+    const __m512i firstHalf = _mm512_load_si512(interleave[0]), secondHalf = _mm512_load_si512(interleave[1]);
+    for (int64_t k0 = 0; k0 < K; k0 += block) {
+      __m512i amax0 = _mm512_setzero_si512(), amax1 = _mm512_setzero_si512();
+      for (int64_t k = k0; k < k0 + block; ++k) {
+        const uint16_t* row = x + (g * K + k) * N + j0;
+        amax0 = _mm512_max_epu32(amax0, _mm512_and_si512(_mm512_castps_si512(widenBf16(row)), absMask));
+        amax1 = _mm512_max_epu32(amax1, _mm512_and_si512(_mm512_castps_si512(widenBf16(row + 16)), absMask));
+      }
+      const __m512i codes0 = scaleCodes(amax0, elem, mode), codes1 = scaleCodes(amax1, elem, mode);
+      for (int64_t k = k0; k < k0 + block; k += 2) {
+        const uint16_t* row = x + (g * K + k) * N + j0;
+        const __m512i even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
+                                    quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
+        const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + N), codes0, elem, mode),
+                                   quantizeDequantizeToBf16(widenBf16(row + N + 16), codes1, elem, mode));
+        _mm512_storeu_si512(words + (k / 2) * NR, _mm512_permutex2var_epi16(even, firstHalf, odd));
+        _mm512_storeu_si512(words + (k / 2) * NR + 16, _mm512_permutex2var_epi16(even, secondHalf, odd));
+      }
+    }
+  }
+  for (int64_t i = (K / 2) * NR; i < (width / 2) * NR; ++i) words[i] = 0;
+  return true;
+}
+
 }  // namespace mxjit::helpers::vec

@@ -198,6 +198,11 @@ bool exactPass(bool operandsQuantized, DType a, DType b) {
   return operandsQuantized || kUnquantizedF32IsExact || (a == DType::BF16 && b == DType::BF16);
 }
 
+/// On AMX hosts the 2d3d GEMMs (forward, dgrad) run tdpbf16ps, which rounds each 32-term dot product
+/// once: bounded, not bit-equal (tests/runtime/AmxTest.cpp checks the bound). There the fuzzer checks
+/// those passes for everything but their values; memory safety is what it is for.
+bool amxGemm() { return fuzzRuntime().targetName() == "amx"; }
+
 // ---- the three ops -----------------------------------------------------------------------------
 
 void fuzzForward(ByteReader& in) {
@@ -225,7 +230,7 @@ void fuzzForward(ByteReader& in) {
   // An empty contraction (K = 0) sums nothing: out is all zeros, as `want` is constructed.
   if (a->view.dim(1) > 0)
     referenceAccepts([&] { reference::groupedMMForward(a->view, w->view, layout, offs->view, recipe, want.view()); }, call);
-  if (tame && exactPass(recipe.quantized, a->view.dtype, w->view.dtype)) expectSame(*out, want, "out", call, true);
+  if (tame && !amxGemm() && exactPass(recipe.quantized, a->view.dtype, w->view.dtype)) expectSame(*out, want, "out", call, true);
 }
 
 void fuzzBackward(ByteReader& in) {
@@ -263,7 +268,8 @@ void fuzzBackward(ByteReader& in) {
     referenceAccepts([&] { reference::groupedMMDgrad(gradOut->view, w->view, layout, offs->view, recipe, wantA.view()); }, call);
   if (a->view.dim(0) > 0)
     referenceAccepts([&] { reference::groupedMMWgrad(a->view, gradOut->view, offs->view, recipe, wantB.view()); }, call);
-  if (tame && exactPass(recipe.quantized, gradOut->view.dtype, w->view.dtype)) expectSame(*gradA, wantA, "grad_A", call, true);
+  if (tame && !amxGemm() && exactPass(recipe.quantized, gradOut->view.dtype, w->view.dtype))
+    expectSame(*gradA, wantA, "grad_A", call, true);
   if (tame && exactPass(recipe.quantized && !recipe.wgradHighPrecision, a->view.dtype, gradOut->view.dtype))
     expectSame(*gradB, wantB, "grad_B", call, true);
 }
