@@ -172,14 +172,21 @@ inline int64_t firstPair(const abi::KernelArgs* args, int64_t g) {
 
 /// 2d2d bf16 packing: like mxjit_pack_tokens, written as packed[(pair * cols + c) * 2 + slot] with the
 /// group's token t in pair t / 2, slot 1 for even t (added first) and 0 for odd t (zero past an odd end).
-MXJIT_HELPER void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
                                          int64_t cols, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
                                          int32_t block, int32_t CB) {
   const void* src = which ? args->b : args->a;
   uint16_t* dst = reinterpret_cast<uint16_t*>(which ? args->packedB : args->packedA);
   const int64_t begin = item->begin, end = item->end, m = args->m, p0 = firstPair(args, item->group);
+  const int64_t last = (item->tile + 1) * CB < cols ? (item->tile + 1) * CB : cols;
+  int64_t c = item->tile * CB;
+  // Row-major operands: 16 columns at a time in vectors; the rest (and [cols, M] operands) element-wise.
+  for (; !transposed && c + 16 <= last; c += 16)
+    if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode),
+                               block, p0, dst))
+      break;
   float v[1024];
-  for (int64_t c = item->tile * CB; c < cols && c < (item->tile + 1) * CB; ++c) {
+  for (; c < last; ++c) {
     for (int64_t first = begin; first < end; first += block) {
       const int64_t n = end - first < block ? end - first : block;
       loadBlock(src, transposed ? c * m + first : first * cols + c, transposed ? 1 : cols, n, load, ElemFormat(elem),

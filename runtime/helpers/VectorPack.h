@@ -262,4 +262,38 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
   return true;
 }
 
+/// 2d2d (wgrad) operand packing for 16 adjacent columns c0.. of a row-major [M, cols] bf16 operand, rows
+/// [begin, end) of one group: quantized along the tokens in blocks restarting at `begin` (or used as is),
+/// written as bf16 pairs of tokens, pair `p0 + t / 2` of column c at dst[((p0 + t/2) * cols + c) * 2 + slot]
+/// with token t in slot 1 when even (added first) and slot 0 when odd (zero past an odd end).
+MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int32_t load,
+                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, uint16_t* dst) {
+  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2) return false;
+  const bool quantize = load == abi::kQuantizeBf16;
+  const __m512i absMask = splat(0x7FFFFFFFu);
+  uint32_t* words = reinterpret_cast<uint32_t*>(dst);
+  for (int64_t first = begin; first < end; first += block) {
+    const int64_t n = end - first < block ? end - first : block;
+    __m512i codes = _mm512_setzero_si512();
+    if (quantize) {
+      __m512i amax = _mm512_setzero_si512();
+      for (int64_t i = 0; i < n; ++i)
+        amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(src + (first + i) * cols + c0)), absMask));
+      codes = scaleCodes(amax, elem, mode);
+    }
+    for (int64_t i = 0; i < n; i += 2) {
+      const __m512 even = widenBf16(src + (first + i) * cols + c0);
+      const __m512i e = quantize ? quantizeDequantizeToBf16(even, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(even), 16);
+      __m512i o = _mm512_setzero_si512();
+      if (i + 1 < n) {
+        const __m512 odd = widenBf16(src + (first + i + 1) * cols + c0);
+        o = quantize ? quantizeDequantizeToBf16(odd, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(odd), 16);
+      }
+      const int64_t pair = p0 + (first + i - begin) / 2;
+      _mm512_storeu_si512(words + pair * cols + c0, _mm512_or_si512(o, _mm512_slli_epi32(e, 16)));
+    }
+  }
+  return true;
+}
+
 }  // namespace mxjit::helpers::vec
