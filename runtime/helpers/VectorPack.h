@@ -55,6 +55,22 @@ MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i 
 MXJIT_AVX512 bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
 MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
 
+/// vpermt2w indices that interleave two rows of 32 words (row k, row k+1) into pair words: columns 0-15
+/// (firstHalf) and 16-31 (secondHalf); slot 0 holds row k unless the pairs are swapped.
+struct PairInterleave {
+  __m512i firstHalf, secondHalf;
+};
+
+MXJIT_AVX512 PairInterleave pairInterleave(bool swapPairs) {
+  alignas(64) int16_t index[2][32];
+  for (int i = 0; i < 32; ++i) {
+    const int column = i / 2, fromNext = i % 2 != swapPairs;
+    index[0][i] = static_cast<int16_t>(column + 32 * fromNext);
+    index[1][i] = static_cast<int16_t>(16 + column + 32 * fromNext);
+  }
+  return {_mm512_load_si512(index[0]), _mm512_load_si512(index[1])};
+}
+
 /// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): at each level b = 8, 4, 2, 1 the
 /// rows i and i+b (bit b of i clear) trade the b-wide column blocks that sit off the diagonal.
 MXJIT_AVX512 void transpose16x16(__m512i* r) {
@@ -147,13 +163,8 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
     // Codes run along n: rows k and k+1 of the panel's 32 columns (per-column scales) interleave into
     // 32 adjacent pair words.
     const Fp8Table table = fp8Table(elem);
-    alignas(64) int16_t interleave[2][32];
-    for (int i = 0; i < 32; ++i) {
-      const int column = i / 2, fromNext = i % 2 != swapPairs;  // slot 0 holds row k unless swapped
-      interleave[0][i] = static_cast<int16_t>(column + 32 * fromNext);
-      interleave[1][i] = static_cast<int16_t>(16 + column + 32 * fromNext);
-    }
-    const __m512i firstHalf = _mm512_load_si512(interleave[0]), secondHalf = _mm512_load_si512(interleave[1]);
+    const PairInterleave interleave = pairInterleave(swapPairs);
+    const __m512i firstHalf = interleave.firstHalf, secondHalf = interleave.secondHalf;
     for (int64_t k = 0; k < K; k += 2) {
       const int64_t at0 = (g * K + k) * N + j0, at1 = at0 + N;
       _mm_prefetch(reinterpret_cast<const char*>(codes + at0 + 16 * N), _MM_HINT_T0);  // rows N apart: 16 ahead
@@ -232,13 +243,8 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
       }
   } else {
     // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane).
-    alignas(64) int16_t interleave[2][32];
-    for (int i = 0; i < 32; ++i) {
-      const int column = i / 2, fromNext = i % 2 != swapPairs;
-      interleave[0][i] = static_cast<int16_t>(column + 32 * fromNext);
-      interleave[1][i] = static_cast<int16_t>(16 + column + 32 * fromNext);
-    }
-    const __m512i firstHalf = _mm512_load_si512(interleave[0]), secondHalf = _mm512_load_si512(interleave[1]);
+    const PairInterleave interleave = pairInterleave(swapPairs);
+    const __m512i firstHalf = interleave.firstHalf, secondHalf = interleave.secondHalf;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
       __m512i amax0 = _mm512_setzero_si512(), amax1 = _mm512_setzero_si512();
       for (int64_t k = k0; k < k0 + block; ++k) {
