@@ -102,8 +102,9 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
                           {which, cols, which ? bT : aT, o.load, int64_t(o.elem), int64_t(o.mode), o.block, p.colsPerItem}});
     }
     // Empty groups still get items: their gradient is written as zeros.
+    // Each item: rowsPerItem rows of K (several microtiles sharing each B panel), every column of N.
     p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupPanels,
-                        ceilDiv(p.k, p.mr), false, {p.k, p.n, outBf16}});
+                        ceilDiv(p.k, p.rowsPerItem), false, {p.k, p.n, outBf16, p.rowsPerItem}});
   }
   p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}",
                        *kind == ir::GemmKind::G2d2d ? "mm2d2d" : p.smallGroups ? "mm2d3d_decode" : "mm2d3d",

@@ -96,15 +96,17 @@ inline void decode2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, f
                              item->tile * NR, K, N, outBf16);
 }
 
-// 2d2d: an MR-row slice of K for one group, over every NR-column panel of N; contraction over the
-// group's tokens in the token-major packed operands.
+// 2d2d: a KT-row slice of K for one group, over every NR-column panel of N; contraction over the
+// group's tokens in the token-major packed operands. Each panel of B (all the group's tokens) serves the
+// slice's KT / MR microtiles while it is in L2, instead of being streamed once per MR rows.
 template <int MR, int NR, int VW>
-inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N, int32_t outBf16) {
+inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
   const int64_t g = item->group, begin = groupBegin(args, g), tokens = args->offs[g] - begin;
-  const int64_t k0 = item->tile * MR;
+  const int64_t k0 = item->tile * KT, k1 = K - k0 < KT ? K : k0 + KT;
   for (int64_t col0 = 0; col0 < N; col0 += NR)
-    microTile<MR, NR, VW>(args->packedA + begin * K + k0, 1, K, args->packedB + begin * N + col0, N, tokens, K - k0,
-                          N - col0, [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + k0 + i) * N + col0 + j, v, outBf16); });
+    for (int64_t r0 = k0; r0 < k1; r0 += MR)
+      microTile<MR, NR, VW>(args->packedA + begin * K + r0, 1, K, args->packedB + begin * N + col0, N, tokens, k1 - r0, N - col0,
+                            [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + r0 + i) * N + col0 + j, v, outBf16); });
 }
 
 // --- The AVX512-BF16 variants: operands packed as swapped bf16 pairs (MicrokernelBf16.h). ---
@@ -200,17 +202,18 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs
   }
 }
 
-/// 2d2d bf16: an MR-row slice of K for one group over every NR-column panel of N.
+/// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d).
 MXJIT_HELPER __attribute__((target("avx512f,avx512bf16"))) void mxjit_gemm_2d2d_bf16_8x32(
-    const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K, int64_t N, int32_t outBf16) {
+    const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
   constexpr int MR = 8, NR = 32;
   const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g);
-  const int64_t k0 = item->tile * MR;
-  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA) + (p0 * K + k0) * 2;
+  const int64_t k0 = item->tile * KT, k1 = K - k0 < KT ? K : k0 + KT;
   const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB) + p0 * N * 2;
   for (int64_t col0 = 0; col0 < N; col0 += NR)
-    microTileBf16<MR, NR>(a, 2, 2 * K, b + col0 * 2, 2 * N, (tokens + 1) / 2, K - k0, N - col0,
-                          [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + k0 + i) * N + col0 + j, v, outBf16); });
+    for (int64_t r0 = k0; r0 < k1; r0 += MR)
+      microTileBf16<MR, NR>(reinterpret_cast<const uint16_t*>(args->packedA) + (p0 * K + r0) * 2, 2, 2 * K, b + col0 * 2, 2 * N,
+                            (tokens + 1) / 2, k1 - r0, N - col0,
+                            [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + r0 + i) * N + col0 + j, v, outBf16); });
 }
 
 /// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
@@ -372,13 +375,13 @@ MXJIT_HELPER void mxjit_pack_tokens(const abi::KernelArgs* args, const abi::Work
 }
 
 MXJIT_HELPER void mxjit_gemm_2d2d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,
-                                       int64_t N, int32_t outBf16) {
-  gemm2d2d<8, 32, 16>(args, item, K, N, outBf16);
+                                       int64_t N, int32_t outBf16, int64_t KT) {
+  gemm2d2d<8, 32, 16>(args, item, K, N, outBf16, KT);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d2d_4x16(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,
-                                       int64_t N, int32_t outBf16) {
-  gemm2d2d<4, 16, 8>(args, item, K, N, outBf16);
+                                       int64_t N, int32_t outBf16, int64_t KT) {
+  gemm2d2d<4, 16, 8>(args, item, K, N, outBf16, KT);
 }
 
 /// Quantize along the last axis: rows [begin, end) of a (rows, K) tensor into codes (out) and plain
