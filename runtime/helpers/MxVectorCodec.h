@@ -83,28 +83,28 @@ MXJIT_AVX512 __m512i encodeFp8(__m512 x, ElemFormat f) {
   return _mm512_mask_mov_epi32(_mm512_or_si512(code, sign), nan, splat(formats::kFp8Nan));
 }
 
-/// One block's values quantized at scale `code` and dequantized to bf16 bits (low half of each lane):
-/// formats::quantizeElement then formats::dequantizeValue(..., DequantRounding::Bf16).
-MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, uint8_t code, ElemFormat f, ScaleMode mode) {
-  __m512 y = _mm512_mul_ps(x, _mm512_set1_ps(formats::e8m0Reciprocal(code)));
-  if (mode != ScaleMode::RCeil) {  // clamp, NaN passing through (compares with NaN are false)
-    const float maxNormal = formats::elemTraits(f).maxNormal;
-    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(maxNormal), _CMP_GT_OQ), _mm512_set1_ps(maxNormal));
-    y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(-maxNormal), _CMP_LT_OQ), _mm512_set1_ps(-maxNormal));
-  }
-  return dequantizeToBf16(encodeFp8(y, f), splat(code), f);
-}
-
-/// As quantizeDequantizeToBf16 with a scale code per lane (blocks that run across the lanes).
-MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512i codes, ElemFormat f, ScaleMode mode) {
-  // R(c) = S((254 - c) mod 256), as formats::e8m0Reciprocal
-  __m512 y = _mm512_mul_ps(x, e8m0Value(_mm512_and_si512(_mm512_sub_epi32(splat(254), codes), splat(0xFF))));
-  if (mode != ScaleMode::RCeil) {
+/// Values quantized at per-lane scale codes and dequantized to bf16 bits (low half of each lane):
+/// formats::quantizeElement (x * R(c), clamped to the format's max for every mode but RCEIL, NaN passing)
+/// then formats::dequantizeValue(..., DequantRounding::Bf16). `reciprocal` holds R(c) for each lane.
+MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512 reciprocal, __m512i codes, ElemFormat f, ScaleMode mode) {
+  __m512 y = _mm512_mul_ps(x, reciprocal);
+  if (mode != ScaleMode::RCeil) {  // compares with NaN are false
     const float maxNormal = formats::elemTraits(f).maxNormal;
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(maxNormal), _CMP_GT_OQ), _mm512_set1_ps(maxNormal));
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(-maxNormal), _CMP_LT_OQ), _mm512_set1_ps(-maxNormal));
   }
   return dequantizeToBf16(encodeFp8(y, f), codes, f);
+}
+
+/// With a scale code per lane (blocks that run across the lanes): R(c) = S((254 - c) mod 256).
+MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512i codes, ElemFormat f, ScaleMode mode) {
+  const __m512 reciprocal = e8m0Value(_mm512_and_si512(_mm512_sub_epi32(splat(254), codes), splat(0xFF)));
+  return quantizeDequantizeToBf16(x, reciprocal, codes, f, mode);
+}
+
+/// With one scale code for every lane (a block along the lanes).
+MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, uint8_t code, ElemFormat f, ScaleMode mode) {
+  return quantizeDequantizeToBf16(x, _mm512_set1_ps(formats::e8m0Reciprocal(code)), splat(code), f, mode);
 }
 
 /// 16 bytes -> 16 lanes.

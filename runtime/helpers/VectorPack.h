@@ -71,6 +71,27 @@ MXJIT_AVX512 PairInterleave pairInterleave(bool swapPairs) {
   return {_mm512_load_si512(index[0]), _mm512_load_si512(index[1])};
 }
 
+/// |x| patterns of 16 bf16 values as fp32 lanes (what formats::blockAmaxBits takes the max of).
+MXJIT_AVX512 __m512i absBits(const uint16_t* p) { return _mm512_and_si512(_mm512_castps_si512(widenBf16(p)), splat(0x7FFFFFFFu)); }
+
+/// The amax pattern of n contiguous bf16 values (n a multiple of 16), as formats::blockAmaxBits.
+MXJIT_AVX512 uint32_t contiguousAmax(const uint16_t* x, int64_t n) {
+  __m512i amax = _mm512_setzero_si512();
+  for (int64_t k = 0; k < n; k += 16) amax = _mm512_max_epu32(amax, absBits(x + k));
+  return static_cast<uint32_t>(_mm512_reduce_max_epu32(amax));
+}
+
+/// Rows k and k+1 (32 bf16 words each) as pair row k / 2 of a 32-column panel.
+MXJIT_AVX512 void storeInterleaved(__m512i row0, __m512i row1, const PairInterleave& interleave, uint32_t* words, int64_t k) {
+  _mm512_storeu_si512(words + (k / 2) * 32, _mm512_permutex2var_epi16(row0, interleave.firstHalf, row1));
+  _mm512_storeu_si512(words + (k / 2) * 32 + 16, _mm512_permutex2var_epi16(row0, interleave.secondHalf, row1));
+}
+
+/// Zero pair rows [K / 2, width / 2) of a 32-column panel (AMX's K padding).
+MXJIT_AVX512 void zeroPairRowsPast(uint32_t* words, int64_t K, int64_t width) {
+  for (int64_t i = (K / 2) * 32; i < (width / 2) * 32; ++i) words[i] = 0;
+}
+
 /// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): at each level b = 8, 4, 2, 1 the
 /// rows i and i+b (bit b of i clear) trade the b-wide column blocks that sit off the diagonal.
 MXJIT_AVX512 void transpose16x16(__m512i* r) {
@@ -91,6 +112,13 @@ MXJIT_AVX512 void transpose16x16(__m512i* r) {
   }
 }
 
+/// r[c] holds 16 pairs (32 k from k) of column jj0 + c: transposed, stored as 16 pair rows of a
+/// 32-column panel, columns jj0..jj0+15.
+MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_t jj0) {
+  transpose16x16(r);
+  for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * 32 + jj0, r[p]);
+}
+
 /// Row `src` of A (K wide) as `width` bf16 values (zeros past K) at dst.
 MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, int64_t width, bool swapPairs, int32_t load,
                           ElemFormat elem, ScaleMode mode, int32_t block, uint16_t* dst) {
@@ -109,10 +137,7 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
-      __m512i amax = _mm512_setzero_si512();  // integer max of |x| patterns, as formats::blockAmaxBits
-      for (int64_t k = k0; k < k0 + block; k += 16)
-        amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(x + k)), splat(0x7FFFFFFFu)));
-      const uint8_t code = formats::scaleCode(static_cast<uint32_t>(_mm512_reduce_max_epu32(amax)), elem, mode);
+      const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
                             narrowPairs(quantizeDequantizeToBf16(widenBf16(x + k), code, elem, mode), swapPairs));
@@ -156,15 +181,13 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
           }
           r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
         }
-        transpose16x16(r);
-        for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * NR + jj0, r[p]);
+        storeTransposed(r, words, k, jj0);
       }
   } else {
     // Codes run along n: rows k and k+1 of the panel's 32 columns (per-column scales) interleave into
     // 32 adjacent pair words.
     const Fp8Table table = fp8Table(elem);
     const PairInterleave interleave = pairInterleave(swapPairs);
-    const __m512i firstHalf = interleave.firstHalf, secondHalf = interleave.secondHalf;
     for (int64_t k = 0; k < K; k += 2) {
       const int64_t at0 = (g * K + k) * N + j0, at1 = at0 + N;
       _mm_prefetch(reinterpret_cast<const char*>(codes + at0 + 16 * N), _MM_HINT_T0);  // rows N apart: 16 ahead
@@ -177,8 +200,7 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
         const __m512i shift = _mm512_slli_epi16(_mm512_sub_epi16(_mm512_cvtepu8_epi16(scaleBytes), _mm512_set1_epi16(127)), 7);
         const __m512i row0 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at0)), shift);
         const __m512i row1 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at1)), shift);
-        _mm512_storeu_si512(words + (k / 2) * NR, _mm512_permutex2var_epi16(row0, firstHalf, row1));
-        _mm512_storeu_si512(words + (k / 2) * NR + 16, _mm512_permutex2var_epi16(row0, secondHalf, row1));
+        storeInterleaved(row0, row1, interleave, words, k);
         continue;
       }
       for (int64_t jj = 0; jj < NR; jj += 16) {
@@ -189,7 +211,7 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
       }
     }
   }
-  for (int64_t i = (K / 2) * NR; i < (width / 2) * NR; ++i) words[i] = 0;
+  zeroPairRowsPast(words, K, width);
   return true;
 }
 
@@ -216,19 +238,13 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
   if (load != abi::kQuantizeBf16 || K % 32 || block % 32 || j0 + NR > N) return false;
   const uint16_t* x = static_cast<const uint16_t*>(args->b);
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
-  const __m512i absMask = splat(0x7FFFFFFFu);
   if (enk) {
     // Each column's block is contiguous: one scale per block, 16 columns transposed as in the fp8 case.
     for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
       for (int64_t k0 = 0; k0 < K; k0 += block) {
         uint8_t codes[16];
-        for (int64_t c = 0; c < 16; ++c) {
-          const uint16_t* column = x + ((g * N + j0 + jj0 + c) * K + k0);
-          __m512i amax = _mm512_setzero_si512();
-          for (int64_t k = 0; k < block; k += 16)
-            amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(column + k)), absMask));
-          codes[c] = formats::scaleCode(static_cast<uint32_t>(_mm512_reduce_max_epu32(amax)), elem, mode);
-        }
+        for (int64_t c = 0; c < 16; ++c)
+          codes[c] = formats::scaleCode(contiguousAmax(x + (g * N + j0 + jj0 + c) * K + k0, block), elem, mode);
         for (int64_t k = k0; k < k0 + block; k += 32) {
           __m512i r[16];
           for (int64_t c = 0; c < 16; ++c) {
@@ -237,20 +253,18 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
                                          quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
             r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
           }
-          transpose16x16(r);
-          for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * NR + jj0, r[p]);
+          storeTransposed(r, words, k, jj0);
         }
       }
   } else {
     // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane).
     const PairInterleave interleave = pairInterleave(swapPairs);
-    const __m512i firstHalf = interleave.firstHalf, secondHalf = interleave.secondHalf;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
       __m512i amax0 = _mm512_setzero_si512(), amax1 = _mm512_setzero_si512();
       for (int64_t k = k0; k < k0 + block; ++k) {
         const uint16_t* row = x + (g * K + k) * N + j0;
-        amax0 = _mm512_max_epu32(amax0, _mm512_and_si512(_mm512_castps_si512(widenBf16(row)), absMask));
-        amax1 = _mm512_max_epu32(amax1, _mm512_and_si512(_mm512_castps_si512(widenBf16(row + 16)), absMask));
+        amax0 = _mm512_max_epu32(amax0, absBits(row));
+        amax1 = _mm512_max_epu32(amax1, absBits(row + 16));
       }
       const __m512i codes0 = scaleCodes(amax0, elem, mode), codes1 = scaleCodes(amax1, elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 2) {
@@ -259,12 +273,11 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
                                     quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
         const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + N), codes0, elem, mode),
                                    quantizeDequantizeToBf16(widenBf16(row + N + 16), codes1, elem, mode));
-        _mm512_storeu_si512(words + (k / 2) * NR, _mm512_permutex2var_epi16(even, firstHalf, odd));
-        _mm512_storeu_si512(words + (k / 2) * NR + 16, _mm512_permutex2var_epi16(even, secondHalf, odd));
+        storeInterleaved(even, odd, interleave, words, k);
       }
     }
   }
-  for (int64_t i = (K / 2) * NR; i < (width / 2) * NR; ++i) words[i] = 0;
+  zeroPairRowsPast(words, K, width);
   return true;
 }
 
@@ -276,7 +289,6 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
                                    ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, uint16_t* dst) {
   if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2) return false;
   const bool quantize = load == abi::kQuantizeBf16;
-  const __m512i absMask = splat(0x7FFFFFFFu);
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
   for (int64_t first = begin; first < end; first += block) {
     const int64_t n = end - first < block ? end - first : block;
@@ -284,7 +296,7 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
     if (quantize) {
       __m512i amax = _mm512_setzero_si512();
       for (int64_t i = 0; i < n; ++i)
-        amax = _mm512_max_epu32(amax, _mm512_and_si512(_mm512_castps_si512(widenBf16(src + (first + i) * cols + c0)), absMask));
+        amax = _mm512_max_epu32(amax, absBits(src + (first + i) * cols + c0));
       codes = scaleCodes(amax, elem, mode);
     }
     for (int64_t i = 0; i < n; i += 2) {

@@ -205,13 +205,27 @@ bool amxGemm() { return fuzzRuntime().targetName() == "amx"; }
 
 // ---- the three ops -----------------------------------------------------------------------------
 
+/// What forward and backward draw first, in this order: sizes, recipe, weight layout, A, W.
+struct GemmDraw {
+  GemmSizes s;
+  QuantRecipe recipe;
+  WeightLayout layout;
+  std::unique_ptr<GuardedTensor> a, w;
+};
+
+GemmDraw drawGemm(ByteReader& in) {
+  GemmDraw d;
+  d.s = readSizes(in);
+  d.recipe = readRecipe(in);
+  d.layout = in.oneOf({WeightLayout::ENK, WeightLayout::EKN});
+  const GemmSizes& s = d.s;
+  d.a = tensor(in, floatType(in), {s.m, s.k});
+  d.w = tensor(in, floatType(in), d.layout == WeightLayout::ENK ? std::vector{s.experts, s.n, s.k} : std::vector{s.experts, s.k, s.n});
+  return d;
+}
+
 void fuzzForward(ByteReader& in) {
-  const GemmSizes s = readSizes(in);
-  const QuantRecipe recipe = readRecipe(in);
-  const WeightLayout layout = in.oneOf({WeightLayout::ENK, WeightLayout::EKN});
-  const std::vector<int64_t> wShape = layout == WeightLayout::ENK ? std::vector{s.experts, s.n, s.k} : std::vector{s.experts, s.k, s.n};
-  const auto a = tensor(in, floatType(in), {s.m, s.k});
-  const auto w = tensor(in, floatType(in), wShape);
+  const auto& [s, recipe, layout, a, w] = drawGemm(in);
   const auto out = tensor(in, floatType(in), {s.m, s.n});
   const auto offs = offsTensor(in, s.offs);
   bool tame = a->fill(in);
@@ -234,12 +248,7 @@ void fuzzForward(ByteReader& in) {
 }
 
 void fuzzBackward(ByteReader& in) {
-  const GemmSizes s = readSizes(in);
-  const QuantRecipe recipe = readRecipe(in);
-  const WeightLayout layout = in.oneOf({WeightLayout::ENK, WeightLayout::EKN});
-  const std::vector<int64_t> wShape = layout == WeightLayout::ENK ? std::vector{s.experts, s.n, s.k} : std::vector{s.experts, s.k, s.n};
-  const auto a = tensor(in, floatType(in), {s.m, s.k});
-  const auto w = tensor(in, floatType(in), wShape);
+  const auto& [s, recipe, layout, a, w] = drawGemm(in);
   const auto gradOut = tensor(in, floatType(in), {s.m, s.n});
   const auto gradA = tensor(in, floatType(in), {s.m, s.k});
   const auto gradB = tensor(in, floatType(in), {s.experts, s.k, s.n});

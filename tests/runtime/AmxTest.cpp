@@ -74,14 +74,8 @@ TEST(AmxBound, CatchesOneWrongElement) {
 }
 
 TEST(AmxBound, ExactTargetsStayExactOnAmxHosts) {
-  RuntimeOptions o;
-  o.target = "avx512";
-  std::unique_ptr<Runtime> rt;
-  try {
-    rt = std::make_unique<Runtime>(o);
-  } catch (const Error&) {
-    GTEST_SKIP() << "no AVX-512 on this host";
-  }
+  const std::unique_ptr<Runtime> rt = runtimeForTarget("avx512");
+  if (!rt) GTEST_SKIP() << "no AVX-512 on this host";
   GemmProblem p = makeProblem({40, 24}, 0, 128, 64, false, 63);
   HostTensor out(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
   grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), QuantRecipe{}, out.view(), *rt);

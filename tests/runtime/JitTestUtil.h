@@ -2,6 +2,7 @@
 // scalar reference.
 #pragma once
 #include "formats/BFloat16.h"
+#include "mxjit/Error.h"
 #include "mxjit/Runtime.h"
 #include "support/HostTensor.h"
 
@@ -9,7 +10,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace mxjit::test {
@@ -56,6 +59,19 @@ inline int64_t differingElements(const HostTensor& got, const HostTensor& want) 
   int64_t bad = 0;
   for (int64_t i = 0; i < got.numel(); ++i) bad += std::memcmp(got.bytes() + i * size, want.bytes() + i * size, size) != 0;
   return bad;
+}
+
+/// A runtime capped to `target`, or null where this host lacks that ISA (Error(Unsupported), the only
+/// error accepted).
+inline std::unique_ptr<Runtime> runtimeForTarget(const std::string& target) {
+  RuntimeOptions options;
+  options.target = target;
+  try {
+    return std::make_unique<Runtime>(options);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
+    return nullptr;
+  }
 }
 
 inline float valueAt(const HostTensor& t, int64_t i) {

@@ -137,15 +137,8 @@ TEST(SpecialValues, Bf16DotDiffersOnlyBelowTheNormalRange) {
   HostTensor want(DType::F32, {p.m, p.n});
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), QuantRecipe{}, want.view());
   for (const char* target : {"auto", "avx512bf16", "avx512"}) {
-    RuntimeOptions o;
-    o.target = target;
-    std::unique_ptr<Runtime> owned;
-    try {
-      owned = std::make_unique<Runtime>(o);
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();  // this host lacks the ISA
-      continue;
-    }
+    const std::unique_ptr<Runtime> owned = runtimeForTarget(target);
+    if (!owned) continue;
     Runtime& rt = *owned;
     HostTensor got(DType::F32, {p.m, p.n});
     grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), QuantRecipe{}, got.view(), rt);

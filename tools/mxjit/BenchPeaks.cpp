@@ -5,6 +5,7 @@
 #include "BenchPeaks.h"
 
 #include "AmxPermission.h"
+#include "MicrokernelAmx.h"
 
 #include <cpuid.h>
 #include <immintrin.h>
@@ -100,20 +101,12 @@ __attribute__((target("avx512bf16,avx512f"))) float bf16DotChains(long iteration
 }
 
 // tdpbf16ps on four accumulator tiles from operand tiles loaded once: each 16x16x32 step is 16384 flops.
-struct AmxConfig {
-  unsigned char palette, startRow, reserved[14];
-  unsigned short colsBytes[16];
-  unsigned char rows[16];
-};
-
-__attribute__((target("amx-tile,amx-bf16"))) float amxTileChains(long iterations) {
-  AmxConfig c = {};
-  c.palette = 1;
-  for (int t = 0; t < 8; ++t) c.colsBytes[t] = 64, c.rows[t] = 16;
+// The tile configuration is the kernels' own (helpers::amxConfigure: every tile 16 rows x 64 bytes).
+__attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16"))) float amxTileChains(long iterations) {
   alignas(64) unsigned short operand[16 * 32];
   for (int i = 0; i < 16 * 32; ++i) operand[i] = 0x3380;  // bf16 2^-24: sums stay finite
   alignas(64) float out[16 * 16];
-  _tile_loadconfig(&c);
+  helpers::amxConfigure();
   _tile_zero(0);
   _tile_zero(1);
   _tile_zero(2);
@@ -199,7 +192,8 @@ double measureBf16DotGflops(int threads) {
 }
 
 double measureAmxBf16Gflops(int threads) {
-  if (!cpuFeatures().amxBf16 || !codegen::requestAmxTileState()) return 0;
+  const CpuFeatures f = cpuFeatures();
+  if (!f.amxBf16 || !f.avx512Bf16 || !codegen::requestAmxTileState()) return 0;
   constexpr double kFlops = 4.0 * 16 * 16 * 32 * 2;
   const long it = iterationsFor(0.05, kFlops) * 8;  // AMX runs far above the 100 GFLOP/s guess
   return double(threads) * double(it) * kFlops / bestParallelSeconds(threads, it, amxTileChains) * 1e-9;
