@@ -11,11 +11,12 @@ function(mxjit_embed_bitcode target)
   foreach(dir ${E_INCLUDES})
     list(APPEND include_flags "-I${dir}")
   endforeach()
-  # Unoptimised bitcode (but not optnone): the JIT optimises after inlining, for the real target, so
-  # nothing is vectorised here for a generic CPU first.
+  # Simplified here once (inlining, SROA, dead code: most of the optimiser's work on C++ templates and
+  # lambdas), so each JIT compile starts from lean IR. Nothing is vectorised or unrolled for a generic
+  # CPU here: the JIT does that after the kernel's constants are inlined, for the real target.
   add_custom_command(
     OUTPUT "${bc}"
-    COMMAND ${MXJIT_CLANG} -std=c++20 -O2 -Xclang -disable-llvm-optzns -emit-llvm -c -fno-exceptions -fno-rtti
+    COMMAND ${MXJIT_CLANG} -std=c++20 -O2 -fno-vectorize -fno-slp-vectorize -fno-unroll-loops -emit-llvm -c -fno-exceptions -fno-rtti
             -fno-fast-math -Wno-psabi ${include_flags} "${E_SOURCE}" -o "${bc}"
     DEPENDS "${E_SOURCE}" ${E_DEPENDS}
     COMMENT "clang-19: ${E_SOURCE} -> bitcode"

@@ -1,7 +1,7 @@
-// Kernel plan -> LLVM IR -> native object code: the one entry of the codegen room. For each stage it
-// emits an entry `<stem>.<stage>(args, item, scratch)` that calls the stage's helper with the plan's
-// constants, links the helper bitcode, hands every function the target's CPU features, verifies,
-// optimises (O2: inlining makes the loops constant and vectorises them) and emits an object file.
+// Kernel plan -> LLVM IR -> native object code: the one entry of the codegen room. Each stage becomes
+// its own module and object: an entry `<stem>.<stage>(args, item, scratch)` that calls the stage's helper
+// with the plan's constants, the helper bitcode it reaches, the target's CPU features; verified,
+// specialised (inlining makes the loops constant) and emitted. Stages compile on parallel threads.
 #pragma once
 #include "Target.h"
 #include "plan/KernelPlan.h"
@@ -12,15 +12,30 @@
 namespace mxjit::codegen {
 
 struct CodegenOptions {
-  bool keepIr = false;   // fill CompiledKernel::llvmIr and optimizedIr
-  bool keepAsm = false;  // fill CompiledKernel::assembly
+  bool keepIr = false;   // fill llvmIr and optimizedIr
+  bool keepAsm = false;  // fill assembly
+  int threads = 1;       // stages compiled at once
+};
+
+struct CompiledStage {
+  std::string object;  // ELF relocatable object for the JIT linker
+  std::string entryName;
+  std::string llvmIr, optimizedIr, assembly;
+  std::vector<std::pair<std::string, double>> phaseMs;  // where this stage's compile time went, in order
 };
 
 struct CompiledKernel {
-  std::string object;                   // ELF relocatable object for the JIT linker
-  std::vector<std::string> entryNames;  // one per plan stage, in order
-  std::string llvmIr, optimizedIr, assembly;
-  std::vector<std::pair<std::string, double>> phaseMs;  // where the compile time went, in order
+  std::vector<CompiledStage> stages;  // one per plan stage, in order
+
+  std::vector<std::string> entryNames() const;
+  std::vector<std::string> objects() const;
+  // every stage's text, concatenated in order
+  std::string llvmIr() const { return joined(&CompiledStage::llvmIr); }
+  std::string optimizedIr() const { return joined(&CompiledStage::optimizedIr); }
+  std::string assembly() const { return joined(&CompiledStage::assembly); }
+
+private:
+  std::string joined(std::string CompiledStage::*text) const;
 };
 
 CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, const CodegenOptions& options = {});

@@ -1,6 +1,7 @@
 #include "JitEngine.h"
 
 #include "LlvmInit.h"
+#include "helpers/ColdPaths.h"
 #include "mxjit/Error.h"
 
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
@@ -33,16 +34,24 @@ JitEngine::JitEngine() : impl_(std::make_unique<Impl>()) {
   auto jit = llvm::orc::LLJITBuilder().create();  // links against the process's symbols (memcpy, memset)
   if (!jit) fail("creating LLJIT", jit.takeError());
   impl_->jit = std::move(*jit);
+  // The kernels' cold paths live in this library (helpers/ColdPaths.h), not in each kernel's object.
+  llvm::orc::SymbolMap cold;
+  for (const helpers::ColdPathSymbol& s : helpers::kColdPathSymbols)
+    cold[impl_->jit->mangleAndIntern(s.name)] = {llvm::orc::ExecutorAddr::fromPtr(s.address), llvm::JITSymbolFlags::Exported};
+  if (auto e = impl_->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(cold))))
+    fail("defining the cold-path symbols", std::move(e));
 }
 
 JitEngine::~JitEngine() = default;
 
-std::shared_ptr<JitEngine::Handle> JitEngine::add(const std::string& name, const std::string& object,
+std::shared_ptr<JitEngine::Handle> JitEngine::add(const std::string& name, const std::vector<std::string>& objects,
                                                   const std::vector<std::string>& entries, std::vector<void*>& addresses) {
   auto handle = std::make_shared<Handle>();
   handle->tracker = impl_->jit->getMainJITDylib().createResourceTracker();
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, name);
-  if (auto e = impl_->jit->addObjectFile(handle->tracker, std::move(buffer))) fail("adding " + name, std::move(e));
+  for (const std::string& object : objects) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, name);
+    if (auto e = impl_->jit->addObjectFile(handle->tracker, std::move(buffer))) fail("adding " + name, std::move(e));
+  }
   addresses.clear();
   for (const std::string& entry : entries) {
     auto address = impl_->jit->lookup(entry);

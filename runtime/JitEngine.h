@@ -14,12 +14,12 @@ public:
   JitEngine(const JitEngine&) = delete;
   JitEngine& operator=(const JitEngine&) = delete;
 
-  /// A linked object; removing it frees its code.
+  /// A kernel's linked objects; removing it frees their code.
   struct Handle;
 
-  /// Links `object` and looks up `entries`; addresses come back in the same order.
-  std::shared_ptr<Handle> add(const std::string& name, const std::string& object, const std::vector<std::string>& entries,
-                              std::vector<void*>& addresses);
+  /// Links a kernel's `objects` (one per stage) and looks up `entries`; addresses come back in order.
+  std::shared_ptr<Handle> add(const std::string& name, const std::vector<std::string>& objects,
+                              const std::vector<std::string>& entries, std::vector<void*>& addresses);
   void remove(const std::shared_ptr<Handle>& handle);
   /// For destructors: a failure to free is reported on stderr, never thrown.
   void removeNoThrow(const std::shared_ptr<Handle>& handle) noexcept;

@@ -15,7 +15,7 @@ namespace mxjit::runtime {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'X', 'J', 'I', 'T', 'O', 'B', 'J'};
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: the payload is an object bundle (ObjectBundle.h)
 
 struct Header {
   char magic[8];

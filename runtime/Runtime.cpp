@@ -1,4 +1,5 @@
 #include "CodeGen.h"
+#include "ObjectBundle.h"
 #include "RuntimeImpl.h"
 #include "ir/Printer.h"
 #include "passes/PassManager.h"
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace mxjit {
 namespace {
@@ -40,6 +42,7 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
   o.timePasses = envFlag("MXJIT_TIME_PASSES");
   o.debug = envInt("MXJIT_DEBUG", 0);
   o.threads = envInt("MXJIT_THREADS", 0);
+  o.compileThreads = envInt("MXJIT_COMPILE_THREADS", 0);
   o.cacheCapacity = static_cast<size_t>(envInt("MXJIT_CACHE_CAPACITY", static_cast<int>(o.cacheCapacity)));
   return o;
 }
@@ -98,24 +101,29 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);
 
-  std::optional<std::string> object = disk ? disk->load(plan.stem, spec) : std::nullopt;
+  std::optional<std::vector<std::string>> objects;
+  if (disk)
+    if (std::optional<std::string> bundle = disk->load(plan.stem, spec)) objects = runtime::unbundleObjects(*bundle);
   std::vector<std::string> entryNames;
   for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage));
-  const bool fromDisk = object.has_value();
+  const bool fromDisk = objects.has_value() && objects->size() == entryNames.size();
   if (fromDisk) {
     diskHits.fetch_add(1, std::memory_order_relaxed);
   } else {
-    codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping});
-    object = std::move(compiled.object);
+    const int threads = options.compileThreads > 0 ? options.compileThreads
+                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping, threads});
+    objects = compiled.objects();
     if (options.timePasses)
-      for (const auto& [phase, ms] : compiled.phaseMs) fmt::print(stderr, "mxjit,codegen,{},{:.3f}\n", phase, ms);
+      for (const codegen::CompiledStage& stage : compiled.stages)
+        for (const auto& [phase, ms] : stage.phaseMs) fmt::print(stderr, "mxjit,codegen,{}:{},{:.3f}\n", stage.entryName, phase, ms);
     compiles.fetch_add(1, std::memory_order_relaxed);
-    if (disk) disk->store(plan.stem, spec, *object);
+    if (disk) disk->store(plan.stem, spec, runtime::bundleObjects(*objects));
     if (dumping) {
       const std::string stem = options.dumpDir + "/" + plan.stem;
-      writeFile(stem + ".ll", compiled.llvmIr);
-      writeFile(stem + ".opt.ll", compiled.optimizedIr);
-      writeFile(stem + ".s", compiled.assembly);
+      writeFile(stem + ".ll", compiled.llvmIr());
+      writeFile(stem + ".opt.ll", compiled.optimizedIr());
+      writeFile(stem + ".s", compiled.assembly());
     }
   }
   if (dumping) {
@@ -126,7 +134,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
 
   auto kernel = std::make_shared<runtime::Kernel>();
   std::vector<void*> addresses;
-  kernel->code = jit.add(plan.stem, *object, entryNames, addresses);
+  kernel->code = jit.add(plan.stem, *objects, entryNames, addresses);
   kernel->engine = &jit;
   for (void* a : addresses) kernel->entries.push_back(reinterpret_cast<abi::KernelFn>(a));
   kernel->plan = std::move(plan);

@@ -5,7 +5,9 @@
 #include "Microkernel.h"
 #include "MicrokernelAmx.h"
 #include "MicrokernelBf16.h"
+#include "ColdPaths.h"
 #include "OperandLoad.h"
+#include "ScalarPack.h"
 #include "VectorPack.h"
 
 #define MXJIT_HELPER extern "C" __attribute__((always_inline))
@@ -21,48 +23,6 @@ inline void storeOut(void* out, int64_t index, float v, int32_t outBf16) {
 }
 
 inline int64_t groupBegin(const abi::KernelArgs* args, int64_t g) { return g == 0 ? 0 : args->offs[g - 1]; }
-
-// Rows [begin, begin + rows) of A, quantized (or decoded) along K, row-major into dst; zero rows pad
-// the panel to `paddedRows` so a microtile may read whole MR-row slabs.
-inline void packRows(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, float* dst, int64_t K,
-                     int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
-  const int64_t kBlocks = K / block;
-  for (int64_t r = 0; r < paddedRows; ++r) {
-    float* row = dst + r * K;
-    if (r >= rows) {
-      memset(row, 0, sizeof(float) * K);
-      continue;
-    }
-    const int64_t src = begin + r;
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      const uint8_t scale = args->aScales ? args->aScales[src * kBlocks + kb] : 0;
-      loadBlock(args->a, src * K + kb * block, 1, block, loadA, ElemFormat(elemA), ScaleMode(modeA), scale, row + kb * block);
-    }
-  }
-}
-
-// Columns [tile*NR, tile*NR + NR) of group g's B (logically [K, N]), quantized (or decoded) along K,
-// as dst[k * NR + jj]; columns past N are zero.
-inline void packBPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, float* dst, int64_t K, int64_t N, int32_t enk,
-                       int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
-  const int64_t kBlocks = K / block;
-  float v[1024];
-  for (int64_t jj = 0; jj < NR; ++jj) {
-    const int64_t j = tile * NR + jj;
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      if (j >= N) {
-        for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = 0.0f;
-        continue;
-      }
-      // element (g, k, j): [E,N,K] is contiguous along k, [E,K,N] strided by N
-      const int64_t first = enk ? (g * N + j) * K + kb * block : (g * K + kb * block) * N + j;
-      const int64_t stride = enk ? 1 : N;
-      const uint8_t scale = args->bScales ? args->bScales[enk ? (g * N + j) * kBlocks + kb : (g * kBlocks + kb) * N + j] : 0;
-      loadBlock(args->b, first, stride, block, load, ElemFormat(elem), ScaleMode(mode), scale, v);
-      for (int64_t i = 0; i < block; ++i) dst[(kb * block + i) * NR + jj] = v[i];
-    }
-  }
-}
 
 // Every MR-row slab of `rows` packed rows times one packed B panel, stored at (row0 + i, col0 + j).
 template <int MR, int NR, int VW>
@@ -125,12 +85,8 @@ MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t 
       memset(row, 0, sizeof(uint16_t) * width);
       continue;
     }
-    if (vec::packRow(args, begin + r, K, width, swapPairs, loadA, ElemFormat(elemA), ScaleMode(modeA), block, row)) continue;
-    packRows(args, begin + r, 1, 1, tmp, K, loadA, elemA, modeA, block);
-    for (int64_t i = 0; i < width; ++i) {
-      const int64_t k = swapPairs ? i ^ 1 : i;
-      row[i] = k < K ? formats::floatToBf16(tmp[k]) : 0;
-    }
+    if (!vec::packRow(args, begin + r, K, width, swapPairs, loadA, ElemFormat(elemA), ScaleMode(modeA), block, row))
+      mxjit_cold_pack_row_bf16(args, begin + r, row, K, width, swapPairs, loadA, elemA, modeA, block, tmp);
   }
 }
 
@@ -144,12 +100,7 @@ MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_
                    vec::packQuantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
                                            ScaleMode(mode), block)))
     return;
-  packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
-  for (int64_t kp = 0; kp < width / 2; ++kp)
-    for (int64_t slot = 0; slot < 2; ++slot) {
-      const int64_t k = 2 * kp + (swapPairs ? 1 - slot : slot);
-      for (int64_t jj = 0; jj < NR; ++jj) dst[(kp * NR + jj) * 2 + slot] = k < K ? formats::floatToBf16(tmp[k * NR + jj]) : 0;
-    }
+  mxjit_cold_pack_b_panel_bf16(args, g, tile, dst, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
 }
 
 template <int MR, int NR>
@@ -187,19 +138,7 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs
     if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode),
                                block, p0, dst))
       break;
-  float v[1024];
-  for (; c < last; ++c) {
-    for (int64_t first = begin; first < end; first += block) {
-      const int64_t n = end - first < block ? end - first : block;
-      loadBlock(src, transposed ? c * m + first : first * cols + c, transposed ? 1 : cols, n, load, ElemFormat(elem),
-                ScaleMode(mode), 0, v);
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t t = first + i - begin;
-        dst[((p0 + t / 2) * cols + c) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
-      }
-    }
-    if ((end - begin) % 2) dst[((p0 + (end - begin) / 2) * cols + c) * 2] = 0;
-  }
+  if (c < last) mxjit_cold_pack_token_columns_bf16(src, begin, end, m, cols, c, last, transposed, load, elem, mode, block, p0, dst);
 }
 
 /// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d).

@@ -27,20 +27,21 @@ TEST(CodeGen, Avx512KernelsUseZmmFma) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512) GTEST_SKIP() << "host has no AVX-512";
   const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Avx512), target, {true, true});
-  EXPECT_FALSE(compiled.object.empty());
-  EXPECT_NE(compiled.assembly.find("vfmadd231ps\t%zmm"), std::string::npos);
-  ASSERT_EQ(compiled.entryNames.size(), 2u);
-  EXPECT_NE(compiled.assembly.find(compiled.entryNames[1]), std::string::npos);
-  // The entry passes K=256 and N=96 to the helper; after O3 the helper is inlined and gone.
-  EXPECT_NE(compiled.llvmIr.find("i64 256, i64 96"), std::string::npos);
-  EXPECT_EQ(compiled.optimizedIr.find("define internal"), std::string::npos);
+  ASSERT_EQ(compiled.stages.size(), 2u);
+  for (const auto& stage : compiled.stages) EXPECT_FALSE(stage.object.empty()) << stage.entryName;
+  EXPECT_NE(compiled.assembly().find("vfmadd231ps\t%zmm"), std::string::npos);
+  ASSERT_EQ(compiled.entryNames().size(), 2u);
+  EXPECT_NE(compiled.assembly().find(compiled.entryNames()[1]), std::string::npos);
+  // The entry passes K=256 and N=96 to the helper; after specialisation the helper is inlined and gone.
+  EXPECT_NE(compiled.llvmIr().find("i64 256, i64 96"), std::string::npos);
+  EXPECT_EQ(compiled.optimizedIr().find("define internal"), std::string::npos);
 }
 
 TEST(CodeGen, Bf16MicrokernelUsesVdpbf16ps) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
   const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Avx512Bf16), target, {false, true});
-  EXPECT_NE(compiled.assembly.find("vdpbf16ps"), std::string::npos);
+  EXPECT_NE(compiled.assembly().find("vdpbf16ps"), std::string::npos);
 }
 
 // Cross-compiled for the host's triple with AMX features added: runs on any x86 host with AVX512-BF16,
@@ -54,7 +55,7 @@ TEST(CodeGen, AmxMicrokernelUsesTiles) {
   EXPECT_EQ(p.stages.at(1).helper, "mxjit_gemm_2d3d_amx_32x32");
   const auto compiled = codegen::compilePlan(p, target, {false, true});
   for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
-    EXPECT_NE(compiled.assembly.find(instruction), std::string::npos) << instruction;
+    EXPECT_NE(compiled.assembly().find(instruction), std::string::npos) << instruction;
 }
 
 TEST(CodeGen, PortableTargetHasNoAvx512) {
@@ -62,8 +63,8 @@ TEST(CodeGen, PortableTargetHasNoAvx512) {
   EXPECT_FALSE(target.avx512);
   EXPECT_EQ(target.features.find("+avx512"), std::string::npos);
   const auto compiled = codegen::compilePlan(forwardPlan(plan::Microkernel::Portable), target, {false, true});
-  EXPECT_EQ(compiled.assembly.find("zmm"), std::string::npos);
-  EXPECT_NE(compiled.assembly.find("mm"), std::string::npos);  // still vector code (xmm/ymm)
+  EXPECT_EQ(compiled.assembly().find("zmm"), std::string::npos);
+  EXPECT_NE(compiled.assembly().find("mm"), std::string::npos);  // still vector code (xmm/ymm)
 }
 
 TEST(CodeGen, TargetCapNames) {

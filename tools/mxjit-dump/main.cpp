@@ -104,7 +104,7 @@ int run(int argc, char** argv) {
   if (args.emit == Emit::Plan) return mxjit::tools::writeOutput(args.output, plan.toString()), 0;
 
   const auto compiled = mxjit::codegen::compilePlan(plan, target, {true, args.emit == Emit::Asm});
-  const std::string& out = args.emit == Emit::Llvm ? compiled.llvmIr : args.emit == Emit::LlvmOpt ? compiled.optimizedIr : compiled.assembly;
+  const std::string out = args.emit == Emit::Llvm ? compiled.llvmIr() : args.emit == Emit::LlvmOpt ? compiled.optimizedIr() : compiled.assembly();
   mxjit::tools::writeOutput(args.output, out);
   return 0;
 }

@@ -1,0 +1,54 @@
+// Compiled by the host compiler into the runtime library (see ColdPaths.h): the scalar packers plus the
+// bf16 conversion and pair layouts of the vector kernels.
+#include "ColdPaths.h"
+#include "ScalarPack.h"
+
+using namespace mxjit;
+using namespace mxjit::helpers;
+
+extern "C" void mxjit_cold_pack_row_bf16(const abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
+                                         bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block,
+                                         float* tmp) {
+  packRows(args, src, 1, 1, tmp, K, loadA, elemA, modeA, block);
+  for (int64_t i = 0; i < width; ++i) {
+    const int64_t k = swapPairs ? i ^ 1 : i;
+    row[i] = k < K ? formats::floatToBf16(tmp[k]) : 0;
+  }
+}
+
+extern "C" void mxjit_cold_pack_b_panel_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
+                                             int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load,
+                                             int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
+  packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
+  for (int64_t kp = 0; kp < width / 2; ++kp)
+    for (int64_t slot = 0; slot < 2; ++slot) {
+      const int64_t k = 2 * kp + (swapPairs ? 1 - slot : slot);
+      for (int64_t jj = 0; jj < NR; ++jj) dst[(kp * NR + jj) * 2 + slot] = k < K ? formats::floatToBf16(tmp[k * NR + jj]) : 0;
+    }
+}
+
+extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t end, int64_t m, int64_t cols,
+                                                   int64_t c0, int64_t c1, int32_t transposed, int32_t load, int32_t elem,
+                                                   int32_t mode, int32_t block, int64_t p0, uint16_t* dst) {
+  float v[1024];
+  for (int64_t c = c0; c < c1; ++c) {
+    for (int64_t first = begin; first < end; first += block) {
+      const int64_t n = end - first < block ? end - first : block;
+      loadBlock(src, transposed ? c * m + first : first * cols + c, transposed ? 1 : cols, n, load, ElemFormat(elem),
+                ScaleMode(mode), 0, v);
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t t = first + i - begin;
+        dst[((p0 + t / 2) * cols + c) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
+      }
+    }
+    if ((end - begin) % 2) dst[((p0 + (end - begin) / 2) * cols + c) * 2] = 0;
+  }
+}
+
+namespace mxjit::helpers {
+const ColdPathSymbol kColdPathSymbols[3] = {
+    {"mxjit_cold_pack_row_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_row_bf16)},
+    {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
+    {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
+};
+}  // namespace mxjit::helpers

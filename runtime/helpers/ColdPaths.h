@@ -1,0 +1,35 @@
+// The bf16 / AMX kernels' cold paths: what their AVX-512 packers do not cover (fp8 scales outside the
+// fast decode's range, partial panels, odd blocks, high-precision f32 operands) goes through the scalar
+// packers. They are compiled once, into the runtime library, rather than into every specialised kernel:
+// inlined they were about half of each kernel's machine code and compile time, for paths that real
+// shapes and scales rarely take. The JIT resolves these symbols to the runtime's definitions.
+#pragma once
+#include "KernelABI.h"
+
+extern "C" {
+
+/// Row `src` of A into `row` as bf16, `width` wide (zeros past K), pairs swapped when `swapPairs`;
+/// `tmp` holds K floats.
+void mxjit_cold_pack_row_bf16(const mxjit::abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
+                              bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp);
+
+/// Column panel `tile` (NR wide) of group g's B as bf16 pairs along K, `width` deep; `tmp` holds K * NR floats.
+void mxjit_cold_pack_b_panel_bf16(const mxjit::abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
+                                  int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load, int32_t elem,
+                                  int32_t mode, int32_t block, int32_t NR, float* tmp);
+
+/// Columns [c0, c1) of a 2d2d operand, tokens [begin, end) of one group, as bf16 token pairs from pair p0
+/// (mxjit_pack_tokens_bf16's layout); `transposed`: stored [cols, m].
+void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t end, int64_t m, int64_t cols, int64_t c0,
+                                        int64_t c1, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
+                                        int32_t block, int64_t p0, uint16_t* dst);
+}
+
+namespace mxjit::helpers {
+/// The runtime's definitions by name, for the JIT linker (ColdPaths.cpp; the helper bitcode never uses it).
+struct ColdPathSymbol {
+  const char* name;
+  void* address;
+};
+extern const ColdPathSymbol kColdPathSymbols[3];
+}  // namespace mxjit::helpers
