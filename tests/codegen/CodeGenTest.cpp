@@ -67,6 +67,33 @@ TEST(CodeGen, PortableTargetHasNoAvx512) {
   EXPECT_NE(compiled.assembly().find("mm"), std::string::npos);  // still vector code (xmm/ymm)
 }
 
+// Stages compile in their own LLVM contexts on parallel threads; the result must not depend on it.
+TEST(CodeGen, ParallelStagesEqualSerialOnes) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  const plan::KernelPlan p = forwardPlan(plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx));
+  const auto serial = codegen::compilePlan(p, target, {false, false, 1});
+  const auto parallel = codegen::compilePlan(p, target, {false, false, 4});
+  ASSERT_EQ(serial.stages.size(), p.stages.size());
+  ASSERT_EQ(parallel.stages.size(), p.stages.size());
+  for (size_t i = 0; i < p.stages.size(); ++i) {
+    EXPECT_EQ(parallel.stages[i].entryName, codegen::entryName(p, p.stages[i]));
+    EXPECT_EQ(parallel.stages[i].object, serial.stages[i].object) << p.stages[i].name;
+  }
+}
+
+// A failure on a worker thread reaches the caller as an mxjit::Error naming the problem.
+TEST(CodeGen, StageFailureOnAWorkerThreadIsReported) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  plan::KernelPlan p = forwardPlan(plan::Microkernel::Portable);
+  p.stages.at(0).helper = "mxjit_no_such_helper";
+  try {
+    codegen::compilePlan(p, target, {false, false, 2});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mxjit_no_such_helper"), std::string::npos) << e.what();
+  }
+}
+
 TEST(CodeGen, TargetCapNames) {
   EXPECT_EQ(codegen::parseTargetCap("portable"), codegen::TargetCap::Portable);
   EXPECT_EQ(codegen::parseTargetCap("avx512bf16"), codegen::TargetCap::Avx512Bf16);

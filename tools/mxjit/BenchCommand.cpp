@@ -167,6 +167,7 @@ int runBench(std::span<char* const> argv) {
   RuntimeOptions runtimeOptions = RuntimeOptions::fromEnvironment();
   runtimeOptions.threads = o.threads;
   runtimeOptions.cacheDir.clear();  // first calls compile for real
+  if (runtimeOptions.compileThreads <= 0) runtimeOptions.compileThreads = o.threads;  // the cores the run uses
   Runtime rt(runtimeOptions);
 
   std::string command = "mxjit bench";
@@ -227,7 +228,7 @@ int runBench(std::span<char* const> argv) {
       report.addDispatch(d);
     }
   }
-  report.finish(measurePeaks(o.threads), rt.stats(), rt.targetName());
+  report.finish(measurePeaks(o.threads), rt.stats(), rt.targetName(), runtimeOptions.compileThreads);
   if (!o.json.empty()) {
     std::string txt = o.json;
     txt = (txt.size() > 5 && txt.ends_with(".json") ? txt.substr(0, txt.size() - 5) : txt) + ".txt";

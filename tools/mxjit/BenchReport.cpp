@@ -95,10 +95,10 @@ void BenchReport::derive(BenchRecord& r) const {
   }
 }
 
-void BenchReport::finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& stats, const std::string& target) {
+void BenchReport::finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& stats, const std::string& target, int compileThreads) {
   peaksAtEnd_ = peaksAtEnd;
   peaks_ = peaksAtStart_.bestOf(peaksAtEnd);
-  stats_ = stats, target_ = target;
+  stats_ = stats, target_ = target, compileThreads_ = compileThreads;
   for (BenchRecord& r : records_) derive(r);
   // Throughput ratios within each (shape, pass): GFLOP/s for GEMMs, GB/s for quantize (no flops).
   for (BenchRecord& r : records_) {
@@ -149,7 +149,7 @@ void BenchReport::finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& sta
                      note);
   }
 
-  s += fmt::format("\nJIT compile and dispatch (target {}, no disk cache):\n", target);
+  s += fmt::format("\nJIT compile and dispatch (target {}, stages compiled on {} thread(s), no disk cache):\n", target, compileThreads);
   s += fmt::format("  {} kernels compiled in {:.0f} ms, {:.1f} ms per kernel on first call; {} cache hits\n", stats.compiles,
                    stats.compileMs, stats.compiles ? stats.compileMs / double(stats.compiles) : 0.0, stats.hits);
   for (const BenchRecord& r : records_)
@@ -186,9 +186,9 @@ void BenchReport::writeJson(const std::string& path) const {
       jnum(p.loadAverage), jstr(onednnVersion_),
       jstr("compute-bound: gflops / best_compute_gflops; memory-bound (<= 16 rows per group on average, quantize): "
            "gbps / read_gbps with bytes = weights of experts with rows (fp8+e8m0 for mxjit fwd, else bf16) + A + out"));
-  s += fmt::format(" \"jit\": {{\"target\": {}, \"compiles\": {}, \"compile_ms_total\": {}, \"compile_ms_per_kernel\": {}, "
-                   "\"hits\": {}, \"dispatch\": [",
-                   jstr(target_), stats_.compiles, jnum(stats_.compileMs),
+  s += fmt::format(" \"jit\": {{\"target\": {}, \"compile_threads\": {}, \"compiles\": {}, \"compile_ms_total\": {}, "
+                   "\"compile_ms_per_kernel\": {}, \"hits\": {}, \"dispatch\": [",
+                   jstr(target_), compileThreads_, stats_.compiles, jnum(stats_.compileMs),
                    jnum(stats_.compiles ? stats_.compileMs / double(stats_.compiles) : NAN), stats_.hits);
   for (size_t i = 0; i < dispatch_.size(); ++i) {
     const DispatchCost& d = dispatch_[i];

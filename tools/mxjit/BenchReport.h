@@ -62,7 +62,7 @@ public:
   void addDispatch(const DispatchCost& d);
   /// Derives throughput, ratios (against the records of the same shape and pass) and share of peak
   /// with the better of the two peak measurements, and prints the report.
-  void finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& stats, const std::string& target);
+  void finish(const MachinePeaks& peaksAtEnd, const RuntimeStats& stats, const std::string& target, int compileThreads);
 
   void writeJson(const std::string& path) const;
   void writeText(const std::string& path) const;
@@ -79,6 +79,7 @@ private:
   std::vector<DispatchCost> dispatch_;
   RuntimeStats stats_;
   std::string target_, text_;
+  int compileThreads_ = 1;
   std::vector<std::string> impls_;  // "shape pass engine: impl"
 };
 
