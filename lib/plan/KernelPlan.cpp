@@ -1,5 +1,7 @@
 #include "plan/KernelPlan.h"
 
+#include "TokenPairLayout.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -50,7 +52,10 @@ std::string_view microkernelName(Microkernel m) {
 }
 
 int64_t KernelPlan::packedAFloats(int64_t m) const {
-  // bf16 pairs: each group may add half a pair of padding, and a slab may read past the end.
+  // bf16: token pairs in whole panels (one dword a pair, the size of a float); fp32: rows of tokens,
+  // where a slab may read past the end.
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
+    return helpers::roundUpToPanel(k, helpers::kTokenPanelA) * helpers::tokenPairRows(m, groups);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
   return kind == PlanKind::Gemm2d3d && smallGroups ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }
@@ -58,6 +63,8 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
 int64_t KernelPlan::packedBFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16) return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
   if (kind == PlanKind::Gemm2d3d) return smallGroups ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
+    return helpers::roundUpToPanel(n, helpers::kTokenPanelB) * helpers::tokenPairRows(m, groups);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * n + nr;
   return 0;
 }

@@ -2,6 +2,7 @@
 // bf16 conversion and pair layouts of the vector kernels.
 #include "ColdPaths.h"
 #include "ScalarPack.h"
+#include "TokenPairLayout.h"
 
 using namespace mxjit;
 using namespace mxjit::helpers;
@@ -29,7 +30,8 @@ extern "C" void mxjit_cold_pack_b_panel_bf16(const abi::KernelArgs* args, int64_
 
 extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t end, int64_t m, int64_t cols,
                                                    int64_t c0, int64_t c1, int32_t transposed, int32_t load, int32_t elem,
-                                                   int32_t mode, int32_t block, int64_t p0, uint16_t* dst) {
+                                                   int32_t mode, int32_t block, int64_t p0, int64_t panel,
+                                                   int64_t pairRows, uint16_t* dst) {
   float v[1024];
   for (int64_t c = c0; c < c1; ++c) {
     for (int64_t first = begin; first < end; first += block) {
@@ -38,10 +40,10 @@ extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begi
                 ScaleMode(mode), 0, v);
       for (int64_t i = 0; i < n; ++i) {
         const int64_t t = first + i - begin;
-        dst[((p0 + t / 2) * cols + c) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
+        dst[tokenPairWord(p0 + t / 2, c, panel, pairRows) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
       }
     }
-    if ((end - begin) % 2) dst[((p0 + (end - begin) / 2) * cols + c) * 2] = 0;
+    if ((end - begin) % 2) dst[tokenPairWord(p0 + (end - begin) / 2, c, panel, pairRows) * 2] = 0;
   }
 }
 

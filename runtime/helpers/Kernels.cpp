@@ -76,6 +76,7 @@ inline int64_t evenUp(int64_t k) { return (k + 1) & ~int64_t(1); }
 // Rows of A as bf16, `width` (even, >= K) wide with zeros past K; pairs swapped (element k+1 first) for
 // vdpbf16ps, natural for AMX. `tmp` holds K floats. Contiguous rows take the AVX-512 packer.
 #define MXJIT_PACK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
+#define MXJIT_BF16_TARGET __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, uint16_t* dst,
                          int64_t K, int64_t width, bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA,
                          int32_t block, float* tmp) {
@@ -104,13 +105,12 @@ MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_
 }
 
 template <int MR, int NR>
-__attribute__((target("avx512f,avx512bf16"))) inline void rowsTimesPanelBf16(const abi::KernelArgs* args, const uint16_t* rowsPanel, int64_t rows, int64_t row0,
-                               const uint16_t* bPanel, int64_t col0, int64_t K, int64_t N, int32_t outBf16) {
+MXJIT_BF16_TARGET inline void rowsTimesPanelBf16(const abi::KernelArgs* args, const uint16_t* rowsPanel, int64_t rows, int64_t row0,
+                                                  const uint16_t* bPanel, int64_t col0, int64_t K, int64_t N, int32_t outBf16) {
   const int64_t k2 = evenUp(K);
   for (int64_t r0 = 0; r0 < rows; r0 += MR)
-    microTileBf16<MR, NR>(rowsPanel + r0 * k2, k2, 2, bPanel, 2 * NR, k2 / 2, rows - r0, N - col0, [&](int64_t i, int64_t j, float v) {
-      storeOut(args->out, (row0 + r0 + i) * N + col0 + j, v, outBf16);
-    });
+    microTileBf16<MR, NR>(rowsPanel + r0 * k2, k2, 2, bPanel, 2 * NR, k2 / 2, rows - r0, N - col0, args->out,
+                          (row0 + r0) * N + col0, N, outBf16);
 }
 
 }  // namespace
@@ -123,8 +123,8 @@ inline int64_t firstPair(const abi::KernelArgs* args, int64_t g) {
   return pairs;
 }
 
-/// 2d2d bf16 packing: like mxjit_pack_tokens, written as packed[(pair * cols + c) * 2 + slot] with the
-/// group's token t in pair t / 2, slot 1 for even t (added first) and 0 for odd t (zero past an odd end).
+/// 2d2d bf16 packing: like mxjit_pack_tokens, as token pairs in TokenPairLayout.h's panels: the group's
+/// token t in pair t / 2, slot 1 for even t (added first) and 0 for odd t (zero past an odd end).
 MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
                                          int64_t cols, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
                                          int32_t block, int32_t CB) {
@@ -132,27 +132,34 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs
   uint16_t* dst = reinterpret_cast<uint16_t*>(which ? args->packedB : args->packedA);
   const int64_t begin = item->begin, end = item->end, m = args->m, p0 = firstPair(args, item->group);
   const int64_t last = (item->tile + 1) * CB < cols ? (item->tile + 1) * CB : cols;
+  const int64_t panel = which ? kTokenPanelB : kTokenPanelA, pairRows = tokenPairRows(m, args->groups);
   int64_t c = item->tile * CB;
   // Row-major operands: 16 columns at a time in vectors; the rest (and [cols, M] operands) element-wise.
-  for (; !transposed && c + 16 <= last; c += 16)
+  for (; !transposed && c % 16 == 0 && c + 16 <= last; c += 16)
     if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode),
-                               block, p0, dst))
+                               block, p0, panel, pairRows, dst))
       break;
-  if (c < last) mxjit_cold_pack_token_columns_bf16(src, begin, end, m, cols, c, last, transposed, load, elem, mode, block, p0, dst);
+  if (c < last)
+    mxjit_cold_pack_token_columns_bf16(src, begin, end, m, cols, c, last, transposed, load, elem, mode, block, p0, panel,
+                                       pairRows, dst);
 }
 
-/// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d).
-MXJIT_HELPER __attribute__((target("avx512f,avx512bf16"))) void mxjit_gemm_2d2d_bf16_8x32(
-    const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
+/// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d); each
+/// microtile streams one A panel (16 rows of K, it uses 8) and one B panel (32 columns) from pair p0 on.
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_2d2d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*,
+                                                              int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
   constexpr int MR = 8, NR = 32;
+  static_assert(NR == kTokenPanelB && kTokenPanelA % MR == 0, "a microtile reads inside one panel of each operand");
   const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g);
+  const int64_t pairRows = tokenPairRows(args->m, args->groups);
   const int64_t k0 = item->tile * KT, k1 = K - k0 < KT ? K : k0 + KT;
-  const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB) + p0 * N * 2;
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA);
+  const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB);
   for (int64_t col0 = 0; col0 < N; col0 += NR)
     for (int64_t r0 = k0; r0 < k1; r0 += MR)
-      microTileBf16<MR, NR>(reinterpret_cast<const uint16_t*>(args->packedA) + (p0 * K + r0) * 2, 2, 2 * K, b + col0 * 2, 2 * N,
-                            (tokens + 1) / 2, k1 - r0, N - col0,
-                            [&](int64_t i, int64_t j, float v) { storeOut(args->out, (g * K + r0 + i) * N + col0 + j, v, outBf16); });
+      microTileBf16<MR, NR>(a + tokenPairWord(p0, r0, kTokenPanelA, pairRows) * 2, 2, 2 * kTokenPanelA,
+                            b + tokenPairWord(p0, col0, NR, pairRows) * 2, 2 * NR, (tokens + 1) / 2, k1 - r0, N - col0,
+                            args->out, (g * K + r0) * N + col0, N, outBf16);
 }
 
 /// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.

@@ -5,6 +5,7 @@
 // the even one keeps the reference's summation order: results equal the scalar reference except where
 // an operand or a partial sum is an fp32 subnormal (the instruction flushes those: DAZ/FTZ).
 #pragma once
+#include "MxVectorCodec.h"
 #include "formats/BFloat16.h"
 
 #include <immintrin.h>
@@ -22,12 +23,12 @@ inline void packPairs(const float* v, int64_t n, uint16_t* dst) {
 }
 
 /// acc[i][:] over `pairs` contraction pairs: row i's pair p is the dword at a + i * aStride + p * aPairStep,
-/// the pairs of columns j..j+15 are at b + p * bPairStep + 2 * j (each dword: element k+1, then k),
-/// stored through `store(i, j, value)` for i < rows, j < cols.
-template <int MR, int NR, class Store>
-__attribute__((target("avx512f,avx512bf16"), always_inline)) inline void microTileBf16(
+/// the pairs of columns j..j+15 are at b + p * bPairStep + 2 * j (each dword: element k+1, then k).
+/// Rows i < rows, columns j < cols go to out[outIndex + i * ldo + j], bf16 or fp32, 16 lanes a store.
+template <int MR, int NR>
+__attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline void microTileBf16(
     const uint16_t* a, int64_t aStride, int64_t aPairStep, const uint16_t* b, int64_t bPairStep, int64_t pairs,
-    int64_t rows, int64_t cols, Store store) {
+    int64_t rows, int64_t cols, void* out, int64_t outIndex, int64_t ldo, int32_t outBf16) {
   constexpr int NV = NR / 16;
   __m512 acc[MR][NV];
 #pragma clang loop unroll(full)
@@ -47,13 +48,11 @@ __attribute__((target("avx512f,avx512bf16"), always_inline)) inline void microTi
       for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_dpbf16_ps(acc[i][v], bv[v], av);
     }
   }
-  for (int i = 0; i < MR && i < rows; ++i)
-    for (int v = 0; v < NV; ++v) {
-      float lanes[16];
-      _mm512_storeu_ps(lanes, acc[i][v]);
-      for (int l = 0; l < 16; ++l)
-        if (v * 16 + l < cols) store(i, v * 16 + l, lanes[l]);
-    }
+#pragma clang loop unroll(full)
+  for (int i = 0; i < MR; ++i)
+    if (i < rows)
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; ++v) vec::storeLanes(out, outIndex + i * ldo + v * 16, acc[i][v], cols - v * 16, outBf16);
 }
 
 }  // namespace mxjit::helpers

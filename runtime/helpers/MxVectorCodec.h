@@ -50,6 +50,15 @@ MXJIT_AVX512 __m512i toBf16(__m512 x) {
   return _mm512_mask_mov_epi32(rounded, nan, _mm512_or_si512(_mm512_srli_epi32(u, 16), splat(0x40)));
 }
 
+/// The first n lanes of v (all for n >= 16, none for n <= 0) to out[index..] as bf16 (formats::floatToBf16)
+/// or fp32: a GEMM's output row segment.
+MXJIT_AVX512 void storeLanes(void* out, int64_t index, __m512 v, int64_t n, int32_t outBf16) {
+  if (n <= 0) return;
+  const __mmask16 mask = n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1);
+  if (outBf16) _mm256_mask_storeu_epi16(static_cast<uint16_t*>(out) + index, mask, _mm512_cvtepi32_epi16(toBf16(v)));
+  else _mm512_mask_storeu_ps(static_cast<float*>(out) + index, mask, v);
+}
+
 /// Dequantized bf16 bits (low half of each lane) of 16 codes with per-lane scales:
 /// formats::dequantizeValue(code, scale, f, DequantRounding::Bf16).
 MXJIT_AVX512 __m512i dequantizeToBf16(__m512i codes, __m512i scales, ElemFormat f) {

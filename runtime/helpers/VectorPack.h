@@ -7,6 +7,7 @@
 #pragma once
 #include "KernelABI.h"
 #include "MxVectorCodec.h"
+#include "TokenPairLayout.h"
 
 namespace mxjit::helpers::vec {
 
@@ -281,12 +282,14 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
   return true;
 }
 
-/// 2d2d (wgrad) operand packing for 16 adjacent columns c0.. of a row-major [M, cols] bf16 operand, rows
-/// [begin, end) of one group: quantized along the tokens in blocks restarting at `begin` (or used as is),
-/// written as bf16 pairs of tokens, pair `p0 + t / 2` of column c at dst[((p0 + t/2) * cols + c) * 2 + slot]
-/// with token t in slot 1 when even (added first) and slot 0 when odd (zero past an odd end).
+/// 2d2d (wgrad) operand packing for 16 adjacent columns c0.. (c0 % 16 == 0) of a row-major [M, cols] bf16
+/// operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting at `begin` (or
+/// used as is), written as bf16 pairs of tokens in TokenPairLayout.h's panels (`panel` a multiple of 16):
+/// token t's value in word tokenPairWord(p0 + t / 2, c, ...), slot 1 when t is even (added first), slot 0
+/// when odd (zero past an odd end).
 MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int32_t load,
-                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, uint16_t* dst) {
+                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, int64_t panel,
+                                   int64_t pairRows, uint16_t* dst) {
   if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2) return false;
   const bool quantize = load == abi::kQuantizeBf16;
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
@@ -308,7 +311,7 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
         o = quantize ? quantizeDequantizeToBf16(odd, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(odd), 16);
       }
       const int64_t pair = p0 + (first + i - begin) / 2;
-      _mm512_storeu_si512(words + pair * cols + c0, _mm512_or_si512(o, _mm512_slli_epi32(e, 16)));
+      _mm512_storeu_si512(words + tokenPairWord(pair, c0, panel, pairRows), _mm512_or_si512(o, _mm512_slli_epi32(e, 16)));
     }
   }
   return true;
