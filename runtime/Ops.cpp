@@ -57,7 +57,7 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) expectData(*t, name);
   KernelSpec spec = gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout),
                              recipe, GemmPass::Forward, s.k, s.n, s.experts);
-  Runtime::Impl::bucketGroups(spec, s.groups);
+  runtime.impl().bucketGroups(spec, s.groups);
   auto kernel = runtime.impl().kernelFor(
       spec,
       [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
@@ -75,10 +75,12 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
     throw Error(ErrorKind::ShapeMismatch, fmt::format("A has shape {} but W has K={}", shapeString(a.shape), d.k));
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&gradOut, "grad_out"}, {&gradA, "grad_A"}, {&gradB, "grad_B"}})
     expectData(*t, name);
+  // dgrad is a 2d3d over B^T: contraction N, columns K, the weight layout flipped by fold-relayouts.
+  KernelSpec dgradSpec = gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,
+                                  ir::flipped(weightOperand(layout)), recipe, GemmPass::Dgrad, d.n, d.k, d.experts);
+  runtime.impl().bucketGroups(dgradSpec, d.groups);
   auto dgrad = runtime.impl().kernelFor(
-      // dgrad is a 2d3d over B^T: contraction N, columns K, the weight layout flipped by fold-relayouts.
-      gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,
-               ir::flipped(weightOperand(layout)), recipe, GemmPass::Dgrad, d.n, d.k, d.experts),
+      dgradSpec,
       [&] { return runtime::dgradModule(gradOut.dtype, w.dtype, layout, recipe, gradA.dtype); },
       {{"K", d.k}, {"N", d.n}, {"E", d.experts}});
   auto wgrad = runtime.impl().kernelFor(

@@ -127,7 +127,7 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   spec.block = aMx ? aMx->block : recipe.block;
   spec.bBlock = w.block;  // the weights' own block (may differ from the activations')
   spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
-  Runtime::Impl::bucketGroups(spec, s.groups);
+  runtime.impl().bucketGroups(spec, s.groups);
   const std::optional<runtime::PrequantizedOperand> aOperand =
       aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
   auto kernel = runtime.impl().kernelFor(

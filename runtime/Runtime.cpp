@@ -2,6 +2,7 @@
 #include "ObjectBundle.h"
 #include "RuntimeImpl.h"
 #include "ir/Printer.h"
+#include "mxjit/Error.h"
 #include "passes/PassManager.h"
 #include "plan/LowerToPlan.h"
 #include "support/Env.h"
@@ -43,6 +44,7 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
   o.debug = envInt("MXJIT_DEBUG", 0);
   o.threads = envInt("MXJIT_THREADS", 0);
   o.compileThreads = envInt("MXJIT_COMPILE_THREADS", 0);
+  o.gemmPlan = envValue("MXJIT_GEMM_PLAN").value_or(o.gemmPlan);
   o.cacheCapacity = static_cast<size_t>(envInt("MXJIT_CACHE_CAPACITY", static_cast<int>(o.cacheCapacity)));
   return o;
 }
@@ -50,6 +52,9 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
 Runtime::Impl::Impl(RuntimeOptions o)
     : options(std::move(o)), target(codegen::hostTarget(codegen::parseTargetCap(options.target))),
       cache(options.cacheCapacity) {
+  if (options.gemmPlan != "auto" && options.gemmPlan != "tiles" && options.gemmPlan != "stream")
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", options.gemmPlan));
   if (!options.cacheDir.empty()) disk.emplace(options.cacheDir);
   if (!options.dumpDir.empty()) std::filesystem::create_directories(options.dumpDir);
 }
@@ -70,10 +75,12 @@ runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spe
   return kernel;
 }
 
-void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) {
-  int64_t largest = 0;
-  for (const GroupRange& g : groups) largest = std::max(largest, g.size());
-  spec.smallGroups = largest <= plan::kSmallGroupRows;
+void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const {
+  int64_t largest = 0, rows = 0;
+  for (const GroupRange& g : groups) largest = std::max(largest, g.size()), rows += g.size();
+  const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
+  spec.streamPanels = options.gemmPlan == "auto" ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
+                                                 : options.gemmPlan == "stream";
 }
 
 runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
@@ -96,7 +103,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   passOptions.dimBindings = bindings;
   pm.run(module, passOptions);
   plan::PlanOptions planOptions;
-  planOptions.smallGroups = spec.smallGroups != 0;
+  planOptions.streamPanels = spec.streamPanels != 0;
   plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);

@@ -24,8 +24,9 @@ struct Runtime::Impl {
   runtime::KernelCache::KernelPtr kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
                                             const std::map<std::string, int64_t>& bindings);
 
-  /// Marks `spec` for the small-groups (decode) plan when every group is small enough.
-  static void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups);
+  /// Marks `spec` for the weight-streaming plan where it pays for these groups (plan::streamWeightPanels),
+  /// or as options.gemmPlan forces.
+  void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
 
   RuntimeOptions options;
   codegen::Target target;

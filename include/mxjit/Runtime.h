@@ -15,6 +15,7 @@ struct RuntimeOptions {
   bool timePasses = false;      // a line per pass with its time                    MXJIT_TIME_PASSES
   int debug = 0;                // 1: a line per compile / cache event              MXJIT_DEBUG
   int threads = 0;              // OpenMP threads per call; 0 = OpenMP's default     MXJIT_THREADS
+  std::string gemmPlan = "auto"; // 2d3d plan: auto | tiles (rows x all weights) | stream (panel by panel) MXJIT_GEMM_PLAN
   int compileThreads = 0;       // a kernel's stages compiled at once; 0 = the cores MXJIT_COMPILE_THREADS
   size_t cacheCapacity = 4096;  // kernels kept in memory; least recently used go   MXJIT_CACHE_CAPACITY
                                 // first and their code is freed (0 = unbounded)

@@ -41,6 +41,11 @@ std::string operandText(const OperandPlan& o) {
 
 }  // namespace
 
+bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx) {
+  if (largestGroupRows <= kSmallGroupRows) return true;
+  return !amx && meanGroupRows * k * 2 <= kStreamRowsBytes;
+}
+
 std::string_view microkernelName(Microkernel m) {
   switch (m) {
   case Microkernel::Avx512: return "avx512";
@@ -57,12 +62,12 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
     return helpers::roundUpToPanel(k, helpers::kTokenPanelA) * helpers::tokenPairRows(m, groups);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
-  return kind == PlanKind::Gemm2d3d && smallGroups ? (m + mr) * k : 0;  // + mr: a slab may read past the end
+  return kind == PlanKind::Gemm2d3d && streamPanels ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }
 
 int64_t KernelPlan::packedBFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16) return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
-  if (kind == PlanKind::Gemm2d3d) return smallGroups ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
+  if (kind == PlanKind::Gemm2d3d) return streamPanels ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
     return helpers::roundUpToPanel(n, helpers::kTokenPanelB) * helpers::tokenPairRows(m, groups);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * n + nr;
@@ -78,12 +83,12 @@ int64_t KernelPlan::threadScratchFloats() const {
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand.
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
-  return smallGroups ? int64_t(nr) * k : rowsPadded * k;
+  return streamPanels ? int64_t(nr) * k : rowsPadded * k;
 }
 
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
-                              kindName(kind), smallGroups ? " small_groups" : "", microkernelName(micro),
+                              kindName(kind), streamPanels ? " stream_panels" : "", microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));
   if (kind == PlanKind::Gemm2d3d || kind == PlanKind::Gemm2d2d)

@@ -73,7 +73,7 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     p.n = staticDim(b, enk ? 1 : 2);
     // The bf16 microkernel's helpers carry a "_bf16" infix, the AMX ones "_amx"; the fp32 ones none.
     const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : p.micro == Microkernel::AmxBf16 ? "_amx" : "";
-    if (p.smallGroups) {
+    if (p.streamPanels) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
@@ -107,7 +107,7 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
                         ceilDiv(p.k, p.rowsPerItem), false, {p.k, p.n, outBf16, p.rowsPerItem}});
   }
   p.stem = fmt::format("mxjit_{}_{}_{}_K{}_N{}_G{}_a{}_b{}_o{}_{}",
-                       *kind == ir::GemmKind::G2d2d ? "mm2d2d" : p.smallGroups ? "mm2d3d_decode" : "mm2d3d",
+                       *kind == ir::GemmKind::G2d2d ? "mm2d2d" : p.streamPanels ? "mm2d3d_stream" : "mm2d3d",
                        quantTag(p.a), quantTag(p.b), p.k, p.n, p.groups, ir::operandLayoutName(*aLayout),
                        ir::operandLayoutName(*bLayout), dtypeName(p.out), microName(p.micro));
 }
@@ -165,10 +165,10 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
   KernelPlan p;
   p.specialized = ir::print(*work[0]);
   const bool is2d3d = work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
-  p.smallGroups = options.smallGroups && is2d3d;
+  p.streamPanels = options.streamPanels && is2d3d;
   // AMX blocks are 32 rows tall: decode groups (<= 16 rows) and the 2d2d / quantize plans keep the
   // AVX512-BF16 kernels, which every AMX host has.
-  if (micro == Microkernel::AmxBf16 && (!is2d3d || p.smallGroups)) micro = Microkernel::Avx512Bf16;
+  if (micro == Microkernel::AmxBf16 && (!is2d3d || p.streamPanels)) micro = Microkernel::Avx512Bf16;
   p.micro = micro;
   p.mr = micro == Microkernel::Portable ? 4 : micro == Microkernel::AmxBf16 ? 32 : 8;
   p.nr = micro == Microkernel::Portable ? 16 : 32;

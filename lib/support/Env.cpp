@@ -16,6 +16,7 @@ constexpr EnvVar kEnvVars[] = {
     {"MXJIT_TARGET", "auto | avx512bf16 | avx512 | portable: cap the instruction set of generated kernels"},
     {"MXJIT_CACHE_DIR", "directory of the on-disk object cache (off when unset)"},
     {"MXJIT_THREADS", "OpenMP threads per op call (default: OpenMP's)"},
+    {"MXJIT_GEMM_PLAN", "auto | tiles | stream: force the 2d3d GEMM plan (auto: stream weight panels for small and medium groups)"},
     {"MXJIT_COMPILE_THREADS", "threads compiling one kernel's stages (default: the hardware threads; 1: serial)"},
     {"MXJIT_CACHE_CAPACITY", "kernels kept in memory before the least recently used are evicted (default 4096, 0: no bound)"},
 };

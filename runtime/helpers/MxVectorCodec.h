@@ -66,43 +66,34 @@ MXJIT_AVX512 __m512i dequantizeToBf16(__m512i codes, __m512i scales, ElemFormat 
   return toBf16(_mm512_mask_mov_ps(_mm512_mul_ps(d, e8m0Value(scales)), _mm512_cmp_ps_mask(d, d, _CMP_UNORD_Q), d));
 }
 
-/// fp32 -> fp8 codes per lane (formats::encodeFp8: RNE, e4m3 overflow to NaN, e5m2 to Inf).
-MXJIT_AVX512 __m512i encodeFp8(__m512 x, ElemFormat f) {
-  const __m512i u = _mm512_castps_si512(x), a = _mm512_and_si512(u, splat(0x7FFFFFFFu));
-  const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(u, 24), splat(0x80));
-  const bool e4m3 = f == ElemFormat::E4M3;
-  const int drop = e4m3 ? 20 : 21;
-  const float magic = e4m3 ? 16384.0f : 128.0f;
-  // Subnormal results: the FPU's RNE on a grid whose ulp is the fp8 step (detail::roundSubnormal).
-  const __m512i subnormal = _mm512_sub_epi32(_mm512_castps_si512(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(magic))),
-                                             splat(formats::floatBits(magic)));
-  // Normal results: integer RNE of the pattern to the element's mantissa, rebiased (detail::roundNormal).
-  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(a, drop), splat(1));
-  const __m512i normal = _mm512_sub_epi32(_mm512_srli_epi32(_mm512_add_epi32(a, _mm512_add_epi32(splat((1u << (drop - 1)) - 1), odd)), drop),
-                                          splat(e4m3 ? (120u << 3) : (112u << 2)));
-  __m512i code = _mm512_mask_mov_epi32(normal, _mm512_cmplt_epu32_mask(a, splat(e4m3 ? 0x3C800000u : 0x38800000u)), subnormal);
-  if (e4m3) {
-    code = _mm512_mask_mov_epi32(code, _mm512_cmpge_epu32_mask(a, splat(0x43F00000u)), splat(0x7F));
-  } else {
-    code = _mm512_mask_mov_epi32(code, _mm512_cmpge_epu32_mask(a, splat(0x47800000u)), splat(0x7C));
-    code = _mm512_mask_mov_epi32(code, _mm512_cmpgt_epu32_mask(a, splat(0x7F800000u)), splat(0x7F));
-  }
-  const __m512i mag = _mm512_and_si512(code, splat(0x7F));
-  const __mmask16 nan = e4m3 ? _mm512_cmpeq_epi32_mask(mag, splat(0x7F)) : _mm512_cmpgt_epu32_mask(mag, splat(0x7C));
-  return _mm512_mask_mov_epi32(_mm512_or_si512(code, sign), nan, splat(formats::kFp8Nan));
-}
-
 /// Values quantized at per-lane scale codes and dequantized to bf16 bits (low half of each lane):
 /// formats::quantizeElement (x * R(c), clamped to the format's max for every mode but RCEIL, NaN passing)
 /// then formats::dequantizeValue(..., DequantRounding::Bf16). `reciprocal` holds R(c) for each lane.
+/// The fp8 value is rounded in fp32 without forming its code (formats::encodeFp8's two roundings, kept
+/// as values), in about half the instructions of encoding and decoding.
 MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512 reciprocal, __m512i codes, ElemFormat f, ScaleMode mode) {
   __m512 y = _mm512_mul_ps(x, reciprocal);
+  const float maxNormal = formats::elemTraits(f).maxNormal;
   if (mode != ScaleMode::RCeil) {  // compares with NaN are false
-    const float maxNormal = formats::elemTraits(f).maxNormal;
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(maxNormal), _CMP_GT_OQ), _mm512_set1_ps(maxNormal));
     y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(y, _mm512_set1_ps(-maxNormal), _CMP_LT_OQ), _mm512_set1_ps(-maxNormal));
   }
-  return dequantizeToBf16(encodeFp8(y, f), codes, f);
+  const __m512i u = _mm512_castps_si512(y), a = _mm512_and_si512(u, splat(0x7FFFFFFFu));
+  const bool e4m3 = f == ElemFormat::E4M3;
+  const int drop = e4m3 ? 20 : 21;
+  const float magic = e4m3 ? 16384.0f : 128.0f;  // 2^23 times the smallest subnormal: the FPU rounds to its grid
+  const __m512 subnormal = _mm512_sub_ps(_mm512_add_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(magic)), _mm512_set1_ps(magic));
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(a, drop), splat(1));
+  const __m512i normal = _mm512_andnot_si512(splat((1u << drop) - 1), _mm512_add_epi32(a, _mm512_add_epi32(splat((1u << (drop - 1)) - 1), odd)));
+  __m512i q = _mm512_mask_mov_epi32(normal, _mm512_cmplt_epu32_mask(a, splat(e4m3 ? 0x3C800000u : 0x38800000u)),
+                                    _mm512_castps_si512(subnormal));
+  // Past the largest finite value: e4m3 has no Inf (NaN), e5m2 saturates to Inf; NaN stays NaN.
+  __mmask16 nan = _mm512_cmpgt_epu32_mask(a, splat(0x7F800000u));
+  if (e4m3) nan |= _mm512_cmpge_epu32_mask(q, splat(0x43F00000u));  // 480: the NaN code's slot
+  else q = _mm512_mask_mov_epi32(q, _mm512_cmpge_epu32_mask(q, splat(0x47800000u)), splat(0x7F800000u));
+  q = _mm512_or_si512(q, _mm512_and_si512(u, splat(0x80000000u)));
+  const __m512 d = _mm512_castsi512_ps(_mm512_mask_mov_epi32(q, nan, splat(0x7FC00000u)));  // kFp8Nan decodes to +qNaN
+  return toBf16(_mm512_mask_mov_ps(_mm512_mul_ps(d, e8m0Value(codes)), nan, d));
 }
 
 /// With a scale code per lane (blocks that run across the lanes): R(c) = S((254 - c) mod 256).

@@ -258,22 +258,29 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
         }
       }
   } else {
-    // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane).
+    // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane). Rows are
+    // N apart (often a multiple of 4 KiB: one cache set), so the amax pass stages the block's rows in a
+    // local buffer for the quantize pass and prefetches the next block's.
     const PairInterleave interleave = pairInterleave(swapPairs);
+    alignas(64) uint16_t staged[128 * 32];
+    const bool stage = block <= 128;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
       __m512i amax0 = _mm512_setzero_si512(), amax1 = _mm512_setzero_si512();
       for (int64_t k = k0; k < k0 + block; ++k) {
         const uint16_t* row = x + (g * K + k) * N + j0;
+        if (k + block < K) _mm_prefetch(reinterpret_cast<const char*>(row + block * N), _MM_HINT_T0);
         amax0 = _mm512_max_epu32(amax0, absBits(row));
         amax1 = _mm512_max_epu32(amax1, absBits(row + 16));
+        if (stage) _mm512_store_si512(staged + (k - k0) * 32, _mm512_loadu_si512(row));
       }
       const __m512i codes0 = scaleCodes(amax0, elem, mode), codes1 = scaleCodes(amax1, elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 2) {
-        const uint16_t* row = x + (g * K + k) * N + j0;
+        const uint16_t* row = stage ? staged + (k - k0) * 32 : x + (g * K + k) * N + j0;
+        const int64_t next = stage ? 32 : N;
         const __m512i even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
                                     quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
-        const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + N), codes0, elem, mode),
-                                   quantizeDequantizeToBf16(widenBf16(row + N + 16), codes1, elem, mode));
+        const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + next), codes0, elem, mode),
+                                   quantizeDequantizeToBf16(widenBf16(row + next + 16), codes1, elem, mode));
         storeInterleaved(even, odd, interleave, words, k);
       }
     }

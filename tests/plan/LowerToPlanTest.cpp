@@ -84,4 +84,16 @@ TEST(LowerToPlan, RefusesWhatTheKernelsCannotDo) {
               HasSubstr("still symbolic"));
 }
 
+// Decode-sized groups always stream their weights; medium groups do while a mean group's bf16 rows fit
+// the L2 budget (not on AMX, whose tile plan wins there); large groups walk row tiles.
+TEST(PlanChoice, WeightStreamingFollowsGroupSize) {
+  EXPECT_TRUE(plan::streamWeightPanels(8, 8, 4096, false));
+  EXPECT_TRUE(plan::streamWeightPanels(plan::kSmallGroupRows, 1, 8192, true));
+  EXPECT_TRUE(plan::streamWeightPanels(1024, 256, 1024, false));  // 512 KiB of rows
+  EXPECT_FALSE(plan::streamWeightPanels(1024, 256, 1024, true));
+  EXPECT_FALSE(plan::streamWeightPanels(2048, 2048, 2048, false));  // 8 MiB of rows
+  EXPECT_TRUE(plan::streamWeightPanels(4096, 512, 1024, false));     // jagged: the mean decides
+  EXPECT_FALSE(plan::streamWeightPanels(4096, 513, 1024, false));
+}
+
 }  // namespace

@@ -28,10 +28,22 @@ const Case kCases[] = {
     {"many_tiles", {150, 3, 90}, 0, 128, 160},
 };
 
-class JitVsReference : public ::testing::TestWithParam<std::tuple<Case, int, int>> {};
+// Plan 0: the runtime's choice (these shapes stream weight panels); 1: the row-tile plan forced, the one
+// large groups take.
+Runtime& runtimeWithPlan(int planIndex) {
+  static Runtime tiles([] {
+    RuntimeOptions o;
+    o.gemmPlan = "tiles";
+    return o;
+  }());
+  return planIndex ? tiles : Runtime::global();
+}
+
+class JitVsReference : public ::testing::TestWithParam<std::tuple<Case, int, int, int>> {};
 
 TEST_P(JitVsReference, ForwardAndBackwardBitExact) {
-  const auto& [c, layoutIndex, recipeIndex] = GetParam();
+  const auto& [c, layoutIndex, recipeIndex, planIndex] = GetParam();
+  Runtime& rt = runtimeWithPlan(planIndex);
   const bool enk = layoutIndex == 0;
   const WeightLayout layout = enk ? WeightLayout::ENK : WeightLayout::EKN;
   const ScaleMode modes[] = {ScaleMode::RCeil, ScaleMode::Floor, ScaleMode::Ceil, ScaleMode::Even};
@@ -43,7 +55,7 @@ TEST_P(JitVsReference, ForwardAndBackwardBitExact) {
 
   HostTensor out(outType, {p.m, p.n}), want(outType, {p.m, p.n});
   std::fill_n(out.bytes(), out.nbytes(), 0xAB);  // must be overwritten, rows past the last group included
-  grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, out.view());
+  grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, out.view(), rt);
   reference::groupedMMForward(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, want.view());
   EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, enk, p.offs), 0) << "out";
   if (!backward) return;
@@ -52,21 +64,22 @@ TEST_P(JitVsReference, ForwardAndBackwardBitExact) {
   HostTensor wantA(outType, {p.m, p.k}), wantB(outType, {p.experts, p.k, p.n});
   std::fill_n(gradA.bytes(), gradA.nbytes(), 0xAB);
   std::fill_n(gradB.bytes(), gradB.nbytes(), 0xAB);
-  grouped_mm_backward(p.a.view(), p.w.view(), layout, p.offs.view(), p.gradOut.view(), recipe, gradA.view(), gradB.view());
+  grouped_mm_backward(p.a.view(), p.w.view(), layout, p.offs.view(), p.gradOut.view(), recipe, gradA.view(), gradB.view(), rt);
   reference::groupedMMDgrad(p.gradOut.view(), p.w.view(), layout, p.offs.view(), recipe, wantA.view());
   reference::groupedMMWgrad(p.a.view(), p.gradOut.view(), p.offs.view(), recipe, wantB.view());
   EXPECT_EQ(gemmMismatches(gradA, wantA, p.gradOut, p.w, !enk, p.offs), 0) << "grad_A";
   EXPECT_EQ(differingElements(gradB, wantB), 0) << "grad_B";
 }
 
-std::string caseName(const ::testing::TestParamInfo<std::tuple<Case, int, int>>& info) {
+std::string caseName(const ::testing::TestParamInfo<std::tuple<Case, int, int, int>>& info) {
   static const char* const recipes[] = {"rceil_e4m3grad", "floor_e5m2grad", "ceil_e4m3grad", "even_e5m2grad_f32"};
   return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) == 0 ? "_enk_" : "_ekn_") +
-         recipes[std::get<2>(info.param)];
+         recipes[std::get<2>(info.param)] + (std::get<3>(info.param) ? "_tiles" : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Sweep, JitVsReference,
-                         ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Values(0, 1), ::testing::Values(0, 1, 2, 3)),
+                         ::testing::Combine(::testing::ValuesIn(kCases), ::testing::Values(0, 1), ::testing::Values(0, 1, 2, 3),
+                                            ::testing::Values(0, 1)),
                          caseName);
 
 }  // namespace

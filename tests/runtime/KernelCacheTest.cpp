@@ -78,6 +78,28 @@ TEST(KernelCache, PortableTargetGivesTheSameBits) {
   }
 }
 
+// The plan a runtime is told to use decides the kernel (one each), never the bits; a bad name is refused.
+TEST(KernelCache, ForcedGemmPlansGiveTheSameBits) {
+  Forward tiles, stream;
+  for (auto [f, plan] : {std::pair{&tiles, "tiles"}, {&stream, "stream"}}) {
+    RuntimeOptions o = quiet();
+    o.gemmPlan = plan;
+    Runtime rt(o);
+    f->run(rt);
+    EXPECT_EQ(rt.stats().compiles, 1u) << plan;
+  }
+  EXPECT_EQ(differingElements(tiles.out, stream.out), 0);
+  RuntimeOptions bad = quiet();
+  bad.gemmPlan = "fastest";
+  try {
+    Runtime rt(bad);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("fastest"), std::string::npos) << e.what();
+  }
+}
+
 TEST(KernelCache, DiskCacheServesAFreshRuntimeAndSurvivesDamage) {
   const fs::path dir = fs::temp_directory_path() / ("mxjit_disk_cache_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -4,7 +4,6 @@
 #include "formats/Quantize.h"
 #include "mxjit/Error.h"
 #include "mxjit/Ops.h"
-#include "plan/KernelPlan.h"
 #include "reference/GroupedMM.h"
 
 #include <fmt/format.h>
@@ -44,12 +43,6 @@ HostTensor offsTensor(const std::vector<int32_t>& ends) {
   HostTensor t(DType::I32, {int64_t(ends.size())});
   std::copy(ends.begin(), ends.end(), t.data<int32_t>());
   return t;
-}
-
-int64_t largestGroup(const std::vector<int32_t>& ends) {
-  int64_t largest = 0;
-  for (size_t g = 0; g < ends.size(); ++g) largest = std::max<int64_t>(largest, ends[g] - (g ? ends[g - 1] : 0));
-  return largest;
 }
 
 int64_t activeGroups(const std::vector<int32_t>& ends) {
@@ -171,9 +164,6 @@ EngineRun BenchWorkload::mxjit(BenchPass p) {
   const TensorView gradB = ensure(gradB_, DType::BF16, {shape_.g, shape_.k, shape_.n});
   const TensorView offs = offs_.view();
   Runtime& rt = runtime_;
-  // grouped_mm takes its small-groups plan when every group has <= kSmallGroupRows rows; the dgrad
-  // inside grouped_mm_backward never does.
-  const bool smallGroups = largestGroup(ends_) <= plan::kSmallGroupRows;
   // dgrad on its own: the 2d3d kernel grouped_mm_backward runs for it, grad_out (M,N) times B_g^T,
   // i.e. W [G,N,K] read as EKN with the roles of K and N swapped (same kernel key, same bits).
   const auto dgrad = [&] {
@@ -191,15 +181,9 @@ EngineRun BenchWorkload::mxjit(BenchPass p) {
   }
   case BenchPass::Dgrad:
     run.call = dgrad();
-    run.note = smallGroups ? "grouped_mm on W^T: its small-groups plan (backward's dgrad runs the general one)"
-                           : "grouped_mm on W^T (backward's dgrad kernel)";
+    run.note = "grouped_mm on W^T (backward's dgrad kernel)";
     break;
   case BenchPass::Wgrad:
-    if (smallGroups) {
-      run.error = "not separable: with groups of <= 16 rows grouped_mm takes its small-groups plan, not backward's "
-                  "dgrad kernel, so backward minus dgrad is not wgrad (see step)";
-      break;
-    }
     run.call = [&rt, a = a().view(), w = wEnk().view(), offs, go = gradOut().view(), recipe, gradA, gradB] {
       grouped_mm_backward(a, w, WeightLayout::ENK, offs, go, recipe, gradA, gradB, rt);
     };
