@@ -57,10 +57,10 @@ std::string_view microkernelName(Microkernel m) {
 }
 
 int64_t KernelPlan::packedAFloats(int64_t m) const {
-  // bf16: token pairs in whole panels (one dword a pair, the size of a float); fp32: rows of tokens,
+  // bf16: token pairs (one dword each, the size of a float) in their layout; fp32: rows of tokens,
   // where a slab may read past the end.
-  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
-    return helpers::roundUpToPanel(k, helpers::kTokenPanelA) * helpers::tokenPairRows(m, groups);
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16) return helpers::vdpbf16TokenLayout(0, m, groups).words(k);
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return helpers::amxTokenLayout(0, m, groups).words(k);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
   return kind == PlanKind::Gemm2d3d && streamPanels ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }
@@ -68,13 +68,14 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
 int64_t KernelPlan::packedBFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16) return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
   if (kind == PlanKind::Gemm2d3d) return streamPanels ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
-  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16)
-    return helpers::roundUpToPanel(n, helpers::kTokenPanelB) * helpers::tokenPairRows(m, groups);
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16) return helpers::vdpbf16TokenLayout(1, m, groups).words(n);
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return helpers::amxTokenLayout(1, m, groups).words(n);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * n + nr;
   return 0;
 }
 
 int64_t KernelPlan::threadScratchFloats() const {
+  if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return (rowsPerItem + mr - 1) / mr * mr * nr + 16;  // C slabs
   if (kind != PlanKind::Gemm2d3d) return 0;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
   // AMX: pack_b stages a K x NR fp32 panel; gemm holds the item's fp32 C (rows x 32), a K-float row and

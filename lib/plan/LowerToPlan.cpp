@@ -88,7 +88,7 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     }
   } else {
     p.kind = PlanKind::Gemm2d2d;
-    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : "";
+    const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : p.micro == Microkernel::AmxBf16 ? "_amx" : "";
     p.a = operandPlan(a, op.find("qa"), *aLayout, false);
     p.b = operandPlan(b, op.find("qb"), *bLayout, false);
     const bool aT = *aLayout == ir::OperandLayout::KM, bT = *bLayout == ir::OperandLayout::NM;
@@ -164,11 +164,13 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
                             work.size()));
   KernelPlan p;
   p.specialized = ir::print(*work[0]);
-  const bool is2d3d = work[0]->kind == ir::OpKind::GroupedMM && work[0]->wordAttr("kind") == "2d3d";
+  const bool gemm = work[0]->kind == ir::OpKind::GroupedMM;
+  const bool is2d3d = gemm && work[0]->wordAttr("kind") == "2d3d";
   p.streamPanels = options.streamPanels && is2d3d;
-  // AMX blocks are 32 rows tall: decode groups (<= 16 rows) and the 2d2d / quantize plans keep the
-  // AVX512-BF16 kernels, which every AMX host has.
-  if (micro == Microkernel::AmxBf16 && (!is2d3d || p.streamPanels)) micro = Microkernel::Avx512Bf16;
+  // AMX runs the row-tile 2d3d plan and the 2d2d plan; the weight-streaming plan (its rows are decode
+  // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
+  const bool amxPlan = gemm && !p.streamPanels;
+  if (micro == Microkernel::AmxBf16 && !amxPlan) micro = Microkernel::Avx512Bf16;
   p.micro = micro;
   p.mr = micro == Microkernel::Portable ? 4 : micro == Microkernel::AmxBf16 ? 32 : 8;
   p.nr = micro == Microkernel::Portable ? 16 : 32;

@@ -30,8 +30,8 @@ extern "C" void mxjit_cold_pack_b_panel_bf16(const abi::KernelArgs* args, int64_
 
 extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t end, int64_t m, int64_t cols,
                                                    int64_t c0, int64_t c1, int32_t transposed, int32_t load, int32_t elem,
-                                                   int32_t mode, int32_t block, int64_t p0, int64_t panel,
-                                                   int64_t pairRows, uint16_t* dst) {
+                                                   int32_t mode, int32_t block, int64_t p0, const TokenPairLayout* layout,
+                                                   uint16_t* dst) {
   float v[1024];
   for (int64_t c = c0; c < c1; ++c) {
     for (int64_t first = begin; first < end; first += block) {
@@ -40,10 +40,12 @@ extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begi
                 ScaleMode(mode), 0, v);
       for (int64_t i = 0; i < n; ++i) {
         const int64_t t = first + i - begin;
-        dst[tokenPairWord(p0 + t / 2, c, panel, pairRows) * 2 + (t % 2 ? 0 : 1)] = formats::floatToBf16(v[i]);
+        dst[layout->word(p0 + t / 2, c) * 2 + layout->slot(t)] = formats::floatToBf16(v[i]);
       }
     }
-    if ((end - begin) % 2) dst[tokenPairWord(p0 + (end - begin) / 2, c, panel, pairRows) * 2] = 0;
+    if ((end - begin) % 2) dst[layout->word(p0 + (end - begin) / 2, c) * 2 + layout->slot(end - begin)] = 0;
+    for (int64_t pair = (end - begin + 1) / 2; pair < layout->paddedPairs(end - begin); ++pair)
+      dst[layout->word(p0 + pair, c) * 2] = dst[layout->word(p0 + pair, c) * 2 + 1] = 0;
   }
 }
 

@@ -5,6 +5,7 @@
 // shapes and scales rarely take. The JIT resolves these symbols to the runtime's definitions.
 #pragma once
 #include "KernelABI.h"
+#include "TokenPairLayout.h"
 
 extern "C" {
 
@@ -19,10 +20,11 @@ void mxjit_cold_pack_b_panel_bf16(const mxjit::abi::KernelArgs* args, int64_t g,
                                   int32_t mode, int32_t block, int32_t NR, float* tmp);
 
 /// Columns [c0, c1) of a 2d2d operand, tokens [begin, end) of one group, as bf16 token pairs from pair p0
-/// in panels of `panel` columns (TokenPairLayout.h); `transposed`: stored [cols, m].
+/// in `layout` (TokenPairLayout.h), pad pairs zeroed; `transposed`: stored [cols, m].
 void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t end, int64_t m, int64_t cols, int64_t c0,
                                         int64_t c1, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
-                                        int32_t block, int64_t p0, int64_t panel, int64_t pairRows, uint16_t* dst);
+                                        int32_t block, int64_t p0, const mxjit::helpers::TokenPairLayout* layout,
+                                        uint16_t* dst);
 }
 
 namespace mxjit::helpers {

@@ -115,33 +115,37 @@ MXJIT_BF16_TARGET inline void rowsTimesPanelBf16(const abi::KernelArgs* args, co
 
 }  // namespace
 
-// 2d2d with bf16 pairs along the tokens: the call's pair p holds tokens (m, m+1) of one group; group g's
-// pairs start after every earlier group's ceil(size / 2).
-inline int64_t firstPair(const abi::KernelArgs* args, int64_t g) {
+// 2d2d with bf16 pairs along the tokens (TokenPairLayout.h): the call's pair p holds tokens (t, t+1) of
+// one group; group g's pairs start after every earlier group's padded pairs.
+inline int64_t firstPair(const abi::KernelArgs* args, int64_t g, const TokenPairLayout& layout) {
   int64_t pairs = 0;
-  for (int64_t j = 0, begin = 0; j < g; begin = args->offs[j++]) pairs += (args->offs[j] - begin + 1) / 2;
+  for (int64_t j = 0, begin = 0; j < g; begin = args->offs[j++]) pairs += layout.paddedPairs(args->offs[j] - begin);
   return pairs;
 }
 
-/// 2d2d bf16 packing: like mxjit_pack_tokens, as token pairs in TokenPairLayout.h's panels: the group's
-/// token t in pair t / 2, slot 1 for even t (added first) and 0 for odd t (zero past an odd end).
-MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
-                                         int64_t cols, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
-                                         int32_t block, int32_t CB) {
+/// 2d2d bf16 packing, as mxjit_pack_tokens but into `layout`: the group's token t in pair t / 2.
+MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
+                                         int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                         int32_t CB, const TokenPairLayout& layout) {
   const void* src = which ? args->b : args->a;
   uint16_t* dst = reinterpret_cast<uint16_t*>(which ? args->packedB : args->packedA);
-  const int64_t begin = item->begin, end = item->end, m = args->m, p0 = firstPair(args, item->group);
+  const int64_t begin = item->begin, end = item->end, p0 = firstPair(args, item->group, layout);
   const int64_t last = (item->tile + 1) * CB < cols ? (item->tile + 1) * CB : cols;
-  const int64_t panel = which ? kTokenPanelB : kTokenPanelA, pairRows = tokenPairRows(m, args->groups);
   int64_t c = item->tile * CB;
   // Row-major operands: 16 columns at a time in vectors; the rest (and [cols, M] operands) element-wise.
   for (; !transposed && c % 16 == 0 && c + 16 <= last; c += 16)
     if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode),
-                               block, p0, panel, pairRows, dst))
+                               block, p0, layout, dst))
       break;
   if (c < last)
-    mxjit_cold_pack_token_columns_bf16(src, begin, end, m, cols, c, last, transposed, load, elem, mode, block, p0, panel,
-                                       pairRows, dst);
+    mxjit_cold_pack_token_columns_bf16(src, begin, end, args->m, cols, c, last, transposed, load, elem, mode, block, p0,
+                                       &layout, dst);
+}
+
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
+                                         int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                         int32_t CB) {
+  packTokens(args, item, which, cols, transposed, load, elem, mode, block, CB, vdpbf16TokenLayout(which, args->m, args->groups));
 }
 
 /// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d); each
@@ -149,17 +153,16 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_2d2d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*,
                                                               int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
   constexpr int MR = 8, NR = 32;
-  static_assert(NR == kTokenPanelB && kTokenPanelA % MR == 0, "a microtile reads inside one panel of each operand");
-  const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g);
-  const int64_t pairRows = tokenPairRows(args->m, args->groups);
+  const TokenPairLayout la = vdpbf16TokenLayout(0, args->m, args->groups), lb = vdpbf16TokenLayout(1, args->m, args->groups);
+  const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g, la);
   const int64_t k0 = item->tile * KT, k1 = K - k0 < KT ? K : k0 + KT;
   const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA);
   const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB);
+  // KT is a multiple of 16, so each microtile reads inside one A panel (16 columns) and one B panel (NR).
   for (int64_t col0 = 0; col0 < N; col0 += NR)
     for (int64_t r0 = k0; r0 < k1; r0 += MR)
-      microTileBf16<MR, NR>(a + tokenPairWord(p0, r0, kTokenPanelA, pairRows) * 2, 2, 2 * kTokenPanelA,
-                            b + tokenPairWord(p0, col0, NR, pairRows) * 2, 2 * NR, (tokens + 1) / 2, k1 - r0, N - col0,
-                            args->out, (g * K + r0) * N + col0, N, outBf16);
+      microTileBf16<MR, NR>(a + la.word(p0, r0) * 2, 2, 2 * la.panel, b + lb.word(p0, col0) * 2, 2 * NR, (tokens + 1) / 2,
+                            k1 - r0, N - col0, args->out, (g * K + r0) * N + col0, N, outBf16);
 }
 
 /// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
@@ -217,20 +220,9 @@ MXJIT_HELPER void mxjit_pack_b_2d3d_amx(const abi::KernelArgs* args, const abi::
 // convert 16 lanes at a time (vec::toBf16 is formats::floatToBf16).
 MXJIT_PACK_TARGET inline void storeBlock(void* out, const float* c, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
                                          int64_t N, int32_t outBf16) {
-  for (int64_t i = 0; i < rows; ++i) {
-    const int64_t at = (row0 + i) * N + col0;
-    if (cols == 32) {
-      for (int64_t j = 0; j < 32; j += 16) {
-        const __m512 v = _mm512_loadu_ps(c + i * 32 + j);
-        if (outBf16)
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<uint16_t*>(out) + at + j), _mm512_cvtepi32_epi16(vec::toBf16(v)));
-        else
-          _mm512_storeu_ps(static_cast<float*>(out) + at + j, v);
-      }
-      continue;
-    }
-    for (int64_t j = 0; j < cols; ++j) storeOut(out, at + j, c[i * 32 + j], outBf16);
-  }
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 32; j += 16)
+      vec::storeLanes(out, (row0 + i) * N + col0 + j, _mm512_loadu_ps(c + i * 32 + j), cols - j, outBf16);
 }
 
 /// One row tile of the grouped operand (up to rowsPerItem rows), packed once as bf16 rows, times every
@@ -258,6 +250,43 @@ MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512b
     for (int64_t s = 0; s < slabs; ++s) {
       const int64_t slabRows = rows - s * MR < MR ? rows - s * MR : MR;
       storeBlock(args->out, c + s * MR * NR, slabRows, cols, item->begin + s * MR, p * NR, N, outBf16);
+    }
+  }
+  amxRelease();
+}
+
+/// 2d2d AMX packing: as mxjit_pack_tokens_bf16, into the AMX layouts (TokenPairLayout.h: natural pairs,
+/// groups padded to 16 pairs; the activations column-major for A tiles, the gradient in B-tile panels).
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_amx(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
+                                                          int64_t cols, int32_t transposed, int32_t load, int32_t elem,
+                                                          int32_t mode, int32_t block, int32_t CB) {
+  packTokens(args, item, which, cols, transposed, load, elem, mode, block, CB, amxTokenLayout(which, args->m, args->groups));
+}
+
+/// 2d2d AMX: a KT-row slice of K (32-row slabs) for one group over every 32-column panel of N. The
+/// contraction is the group's padded pairs, in chunks of kAmxChunk whose B tiles stay in L1 across the
+/// slabs; an empty group's zero-length contraction still writes its zero gradient. Scratch: the slabs' C.
+MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"))) void mxjit_gemm_2d2d_amx_32x32(
+    const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N, int32_t outBf16, int64_t KT) {
+  constexpr int64_t MR = 32, NR = 32;
+  const TokenPairLayout la = amxTokenLayout(0, args->m, args->groups), lb = amxTokenLayout(1, args->m, args->groups);
+  const int64_t g = item->group, tokens = args->offs[g] - groupBegin(args, g), p0 = firstPair(args, g, la);
+  const int64_t depth = 2 * la.paddedPairs(tokens);  // bf16 elements along the contraction
+  const int64_t k0 = item->tile * KT, k1 = K - k0 < KT ? K : k0 + KT, slabs = (k1 - k0 + MR - 1) / MR;
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA);
+  const uint16_t* b = reinterpret_cast<const uint16_t*>(args->packedB);
+  amxConfigure();
+  for (int64_t col0 = 0; col0 < N; col0 += NR) {
+    const uint16_t* panel = b + lb.word(p0, col0) * 2;
+    for (int64_t c0 = 0; c0 == 0 || c0 < depth; c0 += kAmxChunk) {
+      const int64_t c1 = depth - c0 < kAmxChunk ? depth : c0 + kAmxChunk;
+      for (int64_t s = 0; s < slabs; ++s)
+        amxBlock32x32(a + la.word(p0, k0 + s * MR) * 2, 2 * la.pairRows, panel, c0, c1, scratch + s * MR * NR, c0 == 0);
+    }
+    const int64_t cols = N - col0 < NR ? N - col0 : NR;
+    for (int64_t s = 0; s < slabs; ++s) {
+      const int64_t rows = k1 - k0 - s * MR < MR ? k1 - k0 - s * MR : MR;
+      storeBlock(args->out, scratch + s * MR * NR, rows, cols, g * K + k0 + s * MR, col0, N, outBf16);
     }
   }
   amxRelease();

@@ -289,17 +289,33 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
   return true;
 }
 
+/// Group-relative pair `pair` of columns c0..c0+15 (one word each) into `layout`. Column-major layouts
+/// gather 16 pairs, transpose them in registers and store 16 columns' runs of 16 pairs.
+MXJIT_AVX512 void putTokenPair(uint32_t* words, const TokenPairLayout& layout, int64_t p0, int64_t c0, int64_t pair, __m512i w,
+                               __m512i* gathered) {
+  if (layout.panel) {
+    _mm512_storeu_si512(words + layout.word(p0 + pair, c0), w);
+    return;
+  }
+  gathered[pair % 16] = w;
+  if (pair % 16 != 15) return;
+  transpose16x16(gathered);
+  for (int c = 0; c < 16; ++c) _mm512_storeu_si512(words + layout.word(p0 + pair - 15, c0 + c), gathered[c]);
+}
+
 /// 2d2d (wgrad) operand packing for 16 adjacent columns c0.. (c0 % 16 == 0) of a row-major [M, cols] bf16
 /// operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting at `begin` (or
-/// used as is), written as bf16 pairs of tokens in TokenPairLayout.h's panels (`panel` a multiple of 16):
-/// token t's value in word tokenPairWord(p0 + t / 2, c, ...), slot 1 when t is even (added first), slot 0
-/// when odd (zero past an odd end).
+/// used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h; panels a multiple
+/// of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
 MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int32_t load,
-                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, int64_t panel,
-                                   int64_t pairRows, uint16_t* dst) {
-  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2) return false;
+                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, const TokenPairLayout& layout,
+                                   uint16_t* dst) {
+  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2 || layout.panel % 16)
+    return false;
   const bool quantize = load == abi::kQuantizeBf16;
+  const int evenShift = layout.natural ? 0 : 16;
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
+  __m512i gathered[16];
   for (int64_t first = begin; first < end; first += block) {
     const int64_t n = end - first < block ? end - first : block;
     __m512i codes = _mm512_setzero_si512();
@@ -317,10 +333,12 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
         const __m512 odd = widenBf16(src + (first + i + 1) * cols + c0);
         o = quantize ? quantizeDequantizeToBf16(odd, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(odd), 16);
       }
-      const int64_t pair = p0 + (first + i - begin) / 2;
-      _mm512_storeu_si512(words + tokenPairWord(pair, c0, panel, pairRows), _mm512_or_si512(o, _mm512_slli_epi32(e, 16)));
+      putTokenPair(words, layout, p0, c0, (first + i - begin) / 2,
+                   _mm512_or_si512(_mm512_slli_epi32(e, evenShift), _mm512_slli_epi32(o, 16 - evenShift)), gathered);
     }
   }
+  for (int64_t pair = (end - begin + 1) / 2; pair < layout.paddedPairs(end - begin) || (!layout.panel && pair % 16); ++pair)
+    putTokenPair(words, layout, p0, c0, pair, _mm512_setzero_si512(), gathered);
   return true;
 }
 

@@ -58,6 +58,26 @@ TEST(CodeGen, AmxMicrokernelUsesTiles) {
     EXPECT_NE(compiled.assembly().find(instruction), std::string::npos) << instruction;
 }
 
+// wgrad on AMX: the token packers and the 2d2d tile kernel (cross-compiled like the forward one).
+TEST(CodeGen, AmxWgradUsesTiles) {
+  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  target.features += ",+amx-tile,+amx-bf16";
+  ir::Module m = runtime::wgradModule(DType::BF16, DType::BF16, QuantRecipe{}, DType::BF16);
+  passes::PassManager pm;
+  pm.addPipeline();
+  passes::PassOptions o;
+  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
+  pm.run(m, o);
+  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16);
+  ASSERT_EQ(p.stages.size(), 3u);
+  EXPECT_EQ(p.stages[0].helper, "mxjit_pack_tokens_amx");
+  EXPECT_EQ(p.stages[2].helper, "mxjit_gemm_2d2d_amx_32x32");
+  const auto compiled = codegen::compilePlan(p, target, {false, true});
+  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
+    EXPECT_NE(compiled.stages[2].assembly.find(instruction), std::string::npos) << instruction;
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);

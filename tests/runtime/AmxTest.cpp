@@ -1,7 +1,7 @@
 // The AMX-BF16 path on hosts that have it (skipped elsewhere, visibly): which plans take it, results
-// within gemmMismatches' bound of the reference over shapes that exercise its padding (rows not a
-// multiple of 32, N not a multiple of 32, K not a multiple of 32 for unquantized operands), and a bound
-// tight enough to catch a wrong element.
+// (forward, dgrad and wgrad) within gemmMismatches' / wgradMismatches' bound of the reference over shapes
+// that exercise its padding (rows, tokens per group, N and K not multiples of 32), and a bound tight
+// enough to catch a wrong element.
 #include "JitTestUtil.h"
 #include "mxjit/Error.h"
 #include "mxjit/Ops.h"
@@ -41,7 +41,7 @@ class Amx : public ::testing::TestWithParam<AmxCase> {
   }
 };
 
-TEST_P(Amx, ForwardAndDgradWithinTheBound) {
+TEST_P(Amx, ForwardAndBackwardWithinTheBound) {
   const AmxCase& c = GetParam();
   const QuantRecipe recipe = recipePreset(c.recipe);
   for (bool enk : {true, false}) {
@@ -52,10 +52,12 @@ TEST_P(Amx, ForwardAndDgradWithinTheBound) {
     reference::groupedMMForward(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, want.view());
     EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, enk, p.offs), 0) << "forward " << (enk ? "enk" : "ekn");
     if (c.n % recipe.block) continue;  // dgrad quantizes along N
-    HostTensor gradA(c.out, {p.m, p.k}), wantA(c.out, {p.m, p.k}), gradB(c.out, {p.experts, p.k, p.n});
+    HostTensor gradA(c.out, {p.m, p.k}), wantA(c.out, {p.m, p.k}), gradB(c.out, {p.experts, p.k, p.n}), wantB = gradB;
     grouped_mm_backward(p.a.view(), p.w.view(), layout, p.offs.view(), p.gradOut.view(), recipe, gradA.view(), gradB.view());
     reference::groupedMMDgrad(p.gradOut.view(), p.w.view(), layout, p.offs.view(), recipe, wantA.view());
+    reference::groupedMMWgrad(p.a.view(), p.gradOut.view(), p.offs.view(), recipe, wantB.view());
     EXPECT_EQ(gemmMismatches(gradA, wantA, p.gradOut, p.w, !enk, p.offs), 0) << "dgrad " << (enk ? "enk" : "ekn");
+    EXPECT_EQ(wgradMismatches(gradB, wantB, p.a, p.gradOut, p.offs), 0) << "wgrad " << (enk ? "enk" : "ekn");
   }
 }
 

@@ -78,12 +78,20 @@ inline float valueAt(const HostTensor& t, int64_t i) {
   return t.dtype() == DType::F32 ? t.data<float>()[i] : formats::bf16ToFloat(t.data<uint16_t>()[i]);
 }
 
-/// Elements of a JIT GEMM result `got` outside what `rt`'s target allows against the reference's `want`,
-/// for got[i][j] = sum_c x[i][c] * y_g[c][j] (x (M, C); y stored [E, J, C] if yJC, else [E, C, J]).
-/// Targets that keep the reference's summation order must match bit for bit. AMX's tdpbf16ps rounds each
-/// 32-term dot product once before adding it (MicrokernelAmx.h), so there the difference is bounded by
-/// fp32 rounding: |got - want| <= (C + C/32 + 32) * 2^-24 * 2 * sum_c |x||y| (both sums' error bounds;
-/// 2 covers quantization's growth of |x||y|), plus one bf16 ulp for a bf16 result. NaN must meet NaN.
+/// Whether a JIT GEMM element a may differ from the reference's b, given sum_c |x||y| over its `depth`
+/// terms. Targets that keep the reference's summation order must match bit for bit. AMX's tdpbf16ps rounds
+/// each 32-term dot product once before adding it (MicrokernelAmx.h), so there the difference is bounded
+/// by fp32 rounding: |a - b| <= (C + C/32 + 32) * 2^-24 * 2 * sum_c |x||y| (both sums' error bounds; 2
+/// covers quantization's growth of |x||y|), plus one bf16 ulp for a bf16 result. NaN must meet NaN.
+inline bool withinAmxBound(float a, float b, double magnitude, int64_t depth, DType out) {
+  double bound = (depth + depth / 32.0 + 32) * std::ldexp(2.0 * magnitude, -24);
+  if (out == DType::BF16) bound += std::ldexp(std::max(std::fabs(a), std::fabs(b)), -7);
+  return std::isnan(a) || std::isnan(b) ? std::isnan(a) && std::isnan(b) : a == b || std::fabs(double(a) - b) <= bound;
+}
+
+/// Elements of a JIT GEMM result `got` outside what `rt`'s target allows against the reference's `want`
+/// (withinAmxBound), for got[i][j] = sum_c x[i][c] * y_g[c][j] (x (M, C); y stored [E, J, C] if yJC, else
+/// [E, C, J]).
 inline int64_t gemmMismatches(const HostTensor& got, const HostTensor& want, const HostTensor& x, const HostTensor& y,
                               bool yJC, const HostTensor& offs, const Runtime& rt = Runtime::global()) {
   if (rt.targetName() != "amx") return differingElements(got, want);
@@ -98,15 +106,30 @@ inline int64_t gemmMismatches(const HostTensor& got, const HostTensor& want, con
         for (int64_t c = 0; c < depth; ++c)
           magnitude += std::fabs(valueAt(x, i * depth + c)) *
                        std::fabs(valueAt(y, yJC ? (g * cols + j) * depth + c : (g * depth + c) * cols + j));
-        const float a = valueAt(got, i * cols + j), b = valueAt(want, i * cols + j);
-        double bound = (depth + depth / 32.0 + 32) * std::ldexp(2.0 * magnitude, -24);
-        if (got.dtype() == DType::BF16) bound += std::ldexp(std::max(std::fabs(a), std::fabs(b)), -7);
-        const bool ok = std::isnan(a) || std::isnan(b) ? std::isnan(a) && std::isnan(b) : a == b || std::fabs(double(a) - b) <= bound;
-        bad += !ok;
+        bad += !withinAmxBound(valueAt(got, i * cols + j), valueAt(want, i * cols + j), magnitude, depth, got.dtype());
       }
     begin = end;
   }
   for (int64_t i = begin * cols; i < got.numel(); ++i) bad += valueAt(got, i) != valueAt(want, i);  // rows past offs[-1]
+  return bad;
+}
+
+/// The same for a wgrad result got[g][k][n] = sum over group g's tokens t of a[t][k] * go[t][n].
+inline int64_t wgradMismatches(const HostTensor& got, const HostTensor& want, const HostTensor& a, const HostTensor& go,
+                               const HostTensor& offs, const Runtime& rt = Runtime::global()) {
+  if (rt.targetName() != "amx") return differingElements(got, want);
+  EXPECT_EQ(got.shape(), want.shape());
+  const int64_t K = a.shape()[1], N = go.shape()[1], groups = offs.numel();
+  int64_t bad = 0;
+  for (int64_t g = 0, begin = 0; g < groups; begin = offs.data<int32_t>()[g++])
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) {
+        double magnitude = 0;
+        for (int64_t t = begin; t < offs.data<int32_t>()[g]; ++t)
+          magnitude += std::fabs(valueAt(a, t * K + k)) * std::fabs(valueAt(go, t * N + n));
+        const int64_t at = (g * K + k) * N + n;
+        bad += !withinAmxBound(valueAt(got, at), valueAt(want, at), magnitude, offs.data<int32_t>()[g] - begin, got.dtype());
+      }
   return bad;
 }
 
