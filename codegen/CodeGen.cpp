@@ -65,24 +65,40 @@ std::string emit(llvm::TargetMachine& tm, llvm::Module& m, llvm::CodeGenFileType
   return std::string(buffer.begin(), buffer.end());
 }
 
-// One entry per stage: void entry(args, item, scratch) { helper(args, item, [scratch,] constants...); }
-void emitEntry(llvm::Module& m, const llvm::Function& helper, const std::string& name, const plan::Stage& stage) {
+// What one module of a kernel compiles: a stage's entry or a stage's part (KernelPlan.h, StagePart).
+struct Unit {
+  std::string entryName;
+  const std::string* helper;
+  const std::vector<int64_t>* constants;
+  bool part;
+  std::string partName;  // a stage that has a part: the symbol its helper's mxjit_stage_part binds to
+};
+
+// The unit's entry: a stage's is void entry(args, item, scratch) { helper(args, item, [scratch,] constants...); },
+// a part's takes the helper's leading (runtime) arguments and passes them on before the constants.
+void emitEntry(llvm::Module& m, const llvm::Function& helper, const Unit& unit) {
   llvm::LLVMContext& ctx = m.getContext();
   auto* ptr = llvm::PointerType::get(ctx, 0);
-  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr, ptr, ptr}, false);
-  auto* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  llvm::FunctionCallee callee = m.getOrInsertFunction(helper.getName(), helper.getFunctionType());
   llvm::FunctionType* ht = helper.getFunctionType();
-  std::vector<llvm::Value*> args = {entry->getArg(0), entry->getArg(1)};
-  unsigned next = 2;
-  if (ht->getNumParams() > 2 && ht->getParamType(2)->isPointerTy()) args.push_back(entry->getArg(2)), next = 3;
-  if (ht->getNumParams() != next + stage.constants.size())
+  const size_t nConstants = unit.constants->size();
+  if (ht->getNumParams() < nConstants + (unit.part ? 0 : 2))
     throw Error(ErrorKind::Internal, fmt::format("helper {} takes {} arguments; the plan gives {} constants",
-                                                 helper.getName().str(), ht->getNumParams(), stage.constants.size()));
-  for (size_t i = 0; i < stage.constants.size(); ++i)
-    args.push_back(llvm::ConstantInt::get(ht->getParamType(next + i), stage.constants[i], /*signed=*/true));
-  b.CreateCall(callee, args);
+                                                 helper.getName().str(), ht->getNumParams(), nConstants));
+  const unsigned leading = ht->getNumParams() - static_cast<unsigned>(nConstants);
+  std::vector<llvm::Type*> params = {ptr, ptr, ptr};
+  if (unit.part) params.assign(ht->param_begin(), ht->param_begin() + leading);
+  auto* entry = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), params, false),
+                                       llvm::Function::ExternalLinkage, unit.entryName, m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  std::vector<llvm::Value*> args;
+  for (unsigned i = 0; i < leading; ++i) args.push_back(entry->getArg(i));
+  const bool scratchFits = leading == 2 || (leading == 3 && ht->getParamType(2)->isPointerTy());
+  if (!unit.part && !scratchFits)
+    throw Error(ErrorKind::Internal, fmt::format("helper {} takes {} arguments; the plan gives {} constants",
+                                                 helper.getName().str(), ht->getNumParams(), nConstants));
+  for (size_t i = 0; i < nConstants; ++i)
+    args.push_back(llvm::ConstantInt::get(ht->getParamType(leading + i), (*unit.constants)[i], /*signed=*/true));
+  b.CreateCall(m.getOrInsertFunction(helper.getName(), ht), args);
   b.CreateRetVoid();
 }
 
@@ -118,10 +134,9 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   mpm.run(m, mam);
 }
 
-// One stage in its own LLVM context, so stages compile on separate threads: the helpers are loaded lazily
-// and only what the stage's helper reaches is linked, optimised and emitted.
-CompiledStage compileStage(const plan::KernelPlan& plan, const plan::Stage& stage, const Target& target,
-                           const CodegenOptions& options) {
+// One unit in its own LLVM context, so units compile on separate threads: the helpers are loaded lazily
+// and only what the unit's helper reaches is linked, optimised and emitted.
+CompiledStage compileUnit(const Unit& unit, const Target& target, const CodegenOptions& options) {
   CompiledStage out;
   auto last = std::chrono::steady_clock::now();
   auto phaseDone = [&](const char* name) {
@@ -131,7 +146,8 @@ CompiledStage compileStage(const plan::KernelPlan& plan, const plan::Stage& stag
   };
   llvm::LLVMContext ctx;
   auto tm = makeTargetMachine(target);
-  out.entryName = entryName(plan, stage);
+  out.entryName = unit.entryName;
+  out.part = unit.part;
   auto module = std::make_unique<llvm::Module>(out.entryName, ctx);
   module->setTargetTriple(target.triple);
   module->setDataLayout(tm->createDataLayout());
@@ -141,14 +157,19 @@ CompiledStage compileStage(const plan::KernelPlan& plan, const plan::Stage& stag
       llvm::getLazyBitcodeModule(llvm::MemoryBufferRef(bytes, "mxjit_kernel_helpers"), ctx), "loading kernel helpers");
   helpers->setTargetTriple(target.triple);
   helpers->setDataLayout(module->getDataLayout());
-  const llvm::Function* helper = helpers->getFunction(stage.helper);
+  const llvm::Function* helper = helpers->getFunction(*unit.helper);
   if (!helper || helper->isDeclaration())
-    throw Error(ErrorKind::Internal, fmt::format("no kernel helper named {}", stage.helper));
-  emitEntry(*module, *helper, out.entryName, stage);
+    throw Error(ErrorKind::Internal, fmt::format("no kernel helper named {}", *unit.helper));
+  emitEntry(*module, *helper, unit);
   phaseDone("load-helpers");
 
   if (llvm::Linker::linkModules(*module, std::move(helpers), llvm::Linker::Flags::LinkOnlyNeeded))
     throw Error(ErrorKind::Internal, "linking the kernel helpers failed");
+  if (llvm::Function* part = module->getFunction("mxjit_stage_part")) {
+    if (unit.partName.empty())
+      throw Error(ErrorKind::Internal, fmt::format("helper {} calls a stage part; its stage has none", *unit.helper));
+    part->setName(unit.partName);
+  }
   // Only the entry stays visible; every function compiles for this target's CPU and features.
   for (llvm::Function& f : *module) {
     if (f.isDeclaration()) continue;
@@ -183,20 +204,26 @@ std::string entryName(const plan::KernelPlan& plan, const plan::Stage& stage) { 
 
 CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, const CodegenOptions& options) {
   initializeLlvm();
-  const size_t n = plan.stages.size();
+  std::vector<Unit> units;
+  for (const plan::Stage& stage : plan.stages) {
+    const std::string entry = entryName(plan, stage);
+    units.push_back({entry, &stage.helper, &stage.constants, false, stage.part ? entry + ".part" : ""});
+    if (stage.part) units.push_back({entry + ".part", &stage.part->helper, &stage.part->constants, true, ""});
+  }
+  const size_t n = units.size();
   std::vector<CompiledStage> stages(n);
   std::vector<std::exception_ptr> failures(n);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < n;) {
       try {
-        stages[i] = compileStage(plan, plan.stages[i], target, options);
+        stages[i] = compileUnit(units[i], target, options);
       } catch (...) {
         failures[i] = std::current_exception();
       }
     }
   };
-  // The stages are independent modules: spread them over the cores (the caller's thread is one).
+  // The units are independent modules: spread them over the cores (the caller's thread is one).
   const size_t threads = std::min(n, static_cast<size_t>(std::max(1, options.threads)));
   std::vector<std::thread> helpers;
   for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
@@ -210,7 +237,8 @@ CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, c
 
 std::vector<std::string> CompiledKernel::entryNames() const {
   std::vector<std::string> names;
-  for (const CompiledStage& stage : stages) names.push_back(stage.entryName);
+  for (const CompiledStage& stage : stages)
+    if (!stage.part) names.push_back(stage.entryName);
   return names;
 }
 

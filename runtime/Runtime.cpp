@@ -112,8 +112,9 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   if (disk)
     if (std::optional<std::string> bundle = disk->load(plan.stem, spec)) objects = runtime::unbundleObjects(*bundle);
   std::vector<std::string> entryNames;
-  for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage));
-  const bool fromDisk = objects.has_value() && objects->size() == entryNames.size();
+  size_t modules = 0;  // one per stage and per stage part
+  for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage)), modules += stage.part ? 2 : 1;
+  const bool fromDisk = objects.has_value() && objects->size() == modules;
   if (fromDisk) {
     diskHits.fetch_add(1, std::memory_order_relaxed);
   } else {

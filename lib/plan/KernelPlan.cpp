@@ -96,10 +96,12 @@ std::string KernelPlan::toString() const {
     s += fmt::format("  a: {}\n  b: {}\n", operandText(a), operandText(b));
   else
     s += fmt::format("  input: {}{}\n", operandText(a), grouped ? " groups=offs" : "");
-  for (const Stage& st : stages)
+  for (const Stage& st : stages) {
     s += fmt::format("  stage {}: {}({}) over {}{}{}\n", st.name, st.helper, fmt::join(st.constants, ", "), gridName(st.grid),
                      st.grid == ItemGrid::GroupPanels || st.grid == ItemGrid::GroupColumnTiles ? fmt::format(", {} tiles", st.tiles) : "",
                      st.skipEmptyGroups ? ", empty groups skipped" : "");
+    if (st.part) s += fmt::format("    part: {}({})\n", st.part->helper, fmt::join(st.part->constants, ", "));
+  }
   s += fmt::format("  from: {}\n}}\n", specialized);
   return s;
 }

@@ -7,6 +7,7 @@
 #include "mxjit/Recipe.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,14 @@ enum class ItemGrid : uint8_t {
   RowTiles,          // all M rows in tiles of rowsPerItem (ungrouped)
 };
 
+/// A piece of a stage compiled as its own module (on its own thread): the stage's helper calls
+/// mxjit_stage_part, which codegen binds to `<stem>.<stage>.part`, a call of `helper` with the part's
+/// runtime arguments and these constants. Large stages split so no one module bounds the compile time.
+struct StagePart {
+  std::string helper;
+  std::vector<int64_t> constants;
+};
+
 struct Stage {
   std::string name;    // "pack_b", "gemm", ... (entry symbol: <stem>.<name>)
   std::string helper;  // the bitcode helper it calls
@@ -66,6 +75,7 @@ struct Stage {
   int64_t tiles = 1;   // tiles per group for GroupPanels / GroupColumnTiles
   bool skipEmptyGroups = false;  // no items for groups without rows (e.g. packing an idle expert's weights)
   std::vector<int64_t> constants;  // the helper's trailing arguments, in order
+  std::optional<StagePart> part = std::nullopt;
 };
 
 struct KernelPlan {

@@ -77,9 +77,17 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
-      p.stages.push_back({"decode", fmt::format("mxjit_decode_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupPanels,
-                          ceilDiv(p.n, p.nr), true,
-                          {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, outBf16}});
+      const std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
+      if (p.micro == Microkernel::Avx512Bf16) {
+        // The weight panel's packer compiles as a part beside the multiply: half the stage each.
+        p.stages.push_back({"decode", "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                            {p.k, p.n, outBf16}, StagePart{"mxjit_pack_panel_bf16", panel}});
+      } else {
+        std::vector<int64_t> constants = panel;
+        constants.push_back(outBf16);
+        p.stages.push_back({"decode", fmt::format("mxjit_decode_2d3d_{}x{}", p.mr, p.nr), ItemGrid::GroupPanels,
+                            ceilDiv(p.n, p.nr), true, constants});
+      }
     } else {
       p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d" + bf16, ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                           {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});

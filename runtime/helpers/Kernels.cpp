@@ -12,6 +12,9 @@
 
 #define MXJIT_HELPER extern "C" __attribute__((always_inline))
 
+/// A stage's part, compiled in its own module (KernelPlan.h, StagePart): codegen binds this name to it.
+extern "C" void mxjit_stage_part(const mxjit::abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp);
+
 using namespace mxjit;
 using namespace mxjit::helpers;
 
@@ -193,12 +196,21 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
+/// One 32-column weight panel as vdpbf16ps pairs at dst (tmp: the cold path's K x 32 fp32 staging): the
+/// decode stage's part (KernelPlan.h, StagePart), compiled beside it.
+MXJIT_HELPER void mxjit_pack_panel_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp,
+                                        int64_t K, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode,
+                                        int32_t block) {
+  packBPanelBf16(args, g, tile, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, 32, tmp);
+}
+
+/// The weight-streaming stage: the item's weight panel packed by the stage's part (mxjit_pack_panel_bf16),
+/// then multiplied by every row of its group.
 MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
-                                              int64_t K, int64_t N, int32_t enk, int32_t loadB, int32_t elemB,
-                                              int32_t modeB, int32_t blockB, int32_t outBf16) {
+                                              int64_t K, int64_t N, int32_t outBf16) {
   constexpr int MR = 8, NR = 32;
   uint16_t* bPanel = reinterpret_cast<uint16_t*>(scratch + K * NR);  // after the fp32 staging panel
-  packBPanelBf16(args, item->group, item->tile, bPanel, K, evenUp(K), true, N, enk, loadB, elemB, modeB, blockB, NR, scratch);
+  mxjit_stage_part(args, item->group, item->tile, bPanel, scratch);
   rowsTimesPanelBf16<MR, NR>(args, reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * evenUp(K),
                              item->end - item->begin, item->begin, bPanel, item->tile * NR, K, N, outBf16);
 }

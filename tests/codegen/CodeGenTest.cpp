@@ -13,14 +13,16 @@ using namespace mxjit;
 
 namespace {
 
-plan::KernelPlan forwardPlan(plan::Microkernel micro) {
+plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false) {
   ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
   passes::PassManager pm;
   pm.addPipeline();
   passes::PassOptions o;
   o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
   pm.run(m, o);
-  return plan::lowerToPlan(m, micro);
+  plan::PlanOptions options;
+  options.streamPanels = streamPanels;
+  return plan::lowerToPlan(m, micro, options);
 }
 
 TEST(CodeGen, Avx512KernelsUseZmmFma) {
@@ -99,6 +101,27 @@ TEST(CodeGen, ParallelStagesEqualSerialOnes) {
     EXPECT_EQ(parallel.stages[i].entryName, codegen::entryName(p, p.stages[i]));
     EXPECT_EQ(parallel.stages[i].object, serial.stages[i].object) << p.stages[i].name;
   }
+}
+
+// The weight-streaming stage's panel packer is a part: its own module, bound by name to the stage's call.
+TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true);
+  ASSERT_EQ(p.stages.size(), 2u);
+  ASSERT_TRUE(p.stages[1].part.has_value());
+  const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
+  ASSERT_EQ(compiled.stages.size(), 3u);
+  EXPECT_EQ(compiled.entryNames(), (std::vector<std::string>{codegen::entryName(p, p.stages[0]), codegen::entryName(p, p.stages[1])}));
+  const std::string part = codegen::entryName(p, p.stages[1]) + ".part";
+  EXPECT_TRUE(compiled.stages[2].part);
+  EXPECT_NE(compiled.stages[2].assembly.find(part + ":"), std::string::npos);           // defined there
+  EXPECT_NE(compiled.stages[1].assembly.find("call"), std::string::npos);
+  EXPECT_NE(compiled.stages[1].assembly.find(part), std::string::npos);                 // called from the stage
+  // The packer's 16x16 transposes (dword permutes) are in the part alone.
+  const auto hasDwordPermutes = [](const std::string& s) { return s.find("vpermt2d") != s.npos || s.find("vpermi2d") != s.npos; };
+  EXPECT_FALSE(hasDwordPermutes(compiled.stages[1].assembly));
+  EXPECT_TRUE(hasDwordPermutes(compiled.stages[2].assembly));
 }
 
 // A failure on a worker thread reaches the caller as an mxjit::Error naming the problem.
