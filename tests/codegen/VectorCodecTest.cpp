@@ -122,6 +122,33 @@ TEST(VectorCodec, TransposeOf16x16Dwords) {
     for (int c = 0; c < 16; ++c) ASSERT_EQ(m[16 * i + c], 16 * c + i) << i << "," << c;
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void vectorScaleCodes(const uint32_t* amax, ElemFormat f, ScaleMode mode,
+                                                                              uint32_t* codes) {
+  _mm512_storeu_si512(codes, helpers::vec::scaleCodes(_mm512_loadu_si512(amax), f, mode));
+}
+
+// Every amax a bf16 block can have (each bf16 magnitude), plus fp32 patterns: every exponent with edge
+// and random mantissas, subnormals, Inf and NaN; lane by lane equal to formats::scaleCode.
+TEST(VectorCodec, ScaleCodesMatchTheScalarCodec) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  std::vector<uint32_t> amax;
+  for (uint32_t b = 0; b < 0x8000; ++b) amax.push_back(b << 16);
+  std::mt19937 rng(3);
+  for (uint32_t e = 0; e < 256; ++e)
+    for (uint32_t m : {0u, 1u, 0x3FFFFFu, 0x400000u, 0x400001u, 0x7FFFFFu, 0x0FFFFFu, 0x100000u, 0x1FFFFFu, 0x200000u})
+      amax.push_back(e << 23 | m), amax.push_back(e << 23 | (rng() & 0x7FFFFFu));
+  while (amax.size() % 16) amax.push_back(rng() & 0x7FFFFFFFu);
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
+      for (size_t first = 0; first < amax.size(); first += 16) {
+        uint32_t got[16];
+        vectorScaleCodes(&amax[first], f, mode, got);
+        for (int i = 0; i < 16; ++i)
+          ASSERT_EQ(got[i], formats::scaleCode(amax[first + i], f, mode))
+              << elemFormatName(f) << " " << scaleModeName(mode) << " amax 0x" << std::hex << amax[first + i];
+      }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(const uint16_t* src, int64_t begin, int64_t end,
                                                                                int64_t cols, int64_t c0, int32_t load, int64_t p0,
                                                                                const helpers::TokenPairLayout& layout, uint16_t* dst) {
