@@ -93,7 +93,11 @@ MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, __m512 reciprocal, __m51
   else q = _mm512_mask_mov_epi32(q, _mm512_cmpge_epu32_mask(q, splat(0x47800000u)), splat(0x7F800000u));
   q = _mm512_or_si512(q, _mm512_and_si512(u, splat(0x80000000u)));
   const __m512 d = _mm512_castsi512_ps(_mm512_mask_mov_epi32(q, nan, splat(0x7FC00000u)));  // kFp8Nan decodes to +qNaN
-  return toBf16(_mm512_mask_mov_ps(_mm512_mul_ps(d, e8m0Value(codes)), nan, d));
+  const __m512i r = _mm512_castps_si512(_mm512_mask_mov_ps(_mm512_mul_ps(d, e8m0Value(codes)), nan, d));
+  // An fp8 value times a power of two keeps at most 4 significant bits: unless the product is an fp32
+  // subnormal its low half is zero (NaNs here are the quiet 0x7FC00000), and bf16 is its high half.
+  if (_mm512_test_epi32_mask(r, splat(0xFFFF)) == 0) return _mm512_srli_epi32(r, 16);
+  return toBf16(_mm512_castsi512_ps(r));
 }
 
 /// With a scale code per lane (blocks that run across the lanes): R(c) = S((254 - c) mod 256).
