@@ -24,7 +24,6 @@
 #include <chrono>
 #include <exception>
 #include <thread>
-#include <cstdlib>
 #include <cstddef>
 
 extern const unsigned char mxjit_kernel_helpers_bc[];
@@ -103,15 +102,24 @@ void emitEntry(llvm::Module& m, const llvm::Function& helper, const Unit& unit) 
 }
 
 // The helpers arrive simplified (cmake/EmbedBitcode.cmake), so the JIT's work is specialisation: push the
-// entry's constants into the helpers, inline, fold the recipe's branches away, unroll the loops the
-// constants fixed, then vectorise for the real target (the scalar encode loops and output stores rely on
-// it). Half the cost of the full O2 pipeline for the same kernels.
-constexpr const char* kSpecialisePipeline =
-    "ipsccp,globaldce,always-inline,cgscc(inline),"
-    "function(sroa,early-cse<memssa>,simplifycfg,instcombine,loop-mssa(licm),loop(loop-rotate,indvars,loop-unroll-full),"
-    "sroa,instcombine,simplifycfg,loop-vectorize,slp-vectorizer,instcombine,simplifycfg,dse,adce),globaldce";
+// entry's constants into the helpers, inline, fold the recipe's branches away and unroll the loops the
+// constants fixed: half the cost of the full O2 pipeline for the same kernels. The loop and SLP
+// vectorisers run only for helpers written as scalar loops (quantize kernels, the fp32 and portable
+// packers); the bf16 / AMX helpers are vectorised by hand and gain nothing from them but compile time.
+std::string specialisePipeline(bool vectorize) {
+  return fmt::format(
+      "ipsccp,globaldce,always-inline,cgscc(inline),"
+      "function(sroa,early-cse<memssa>,simplifycfg,instcombine,loop-mssa(licm),loop(loop-rotate,indvars,loop-unroll-full),"
+      "sroa,instcombine,simplifycfg,{}dse,adce),globaldce",
+      vectorize ? "loop-vectorize,slp-vectorizer,instcombine,simplifycfg," : "");
+}
 
-void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
+/// The bf16 and AMX helpers (named so by the plan) are the hand-vectorised ones.
+bool needsVectorizer(const std::string& helper) {
+  return helper.find("_bf16") == std::string::npos && helper.find("_amx") == std::string::npos;
+}
+
+void optimize(llvm::Module& m, llvm::TargetMachine& tm, bool vectorize) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -123,13 +131,7 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   llvm::ModulePassManager mpm;
-  const char* custom = std::getenv("MXJIT_PIPELINE");
-  if (custom && std::string_view(custom) == "O2") {
-    llvm::GlobalDCEPass().run(m, mam);
-    pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
-    return;
-  }
-  if (llvm::Error e = pb.parsePassPipeline(mpm, custom ? custom : kSpecialisePipeline))
+  if (llvm::Error e = pb.parsePassPipeline(mpm, specialisePipeline(vectorize)))
     throw Error(ErrorKind::Internal, fmt::format("bad optimisation pipeline: {}", llvm::toString(std::move(e))));
   mpm.run(m, mam);
 }
@@ -186,7 +188,7 @@ CompiledStage compileUnit(const Unit& unit, const Target& target, const CodegenO
     throw Error(ErrorKind::Internal, fmt::format("generated LLVM IR for {} does not verify: {}", out.entryName, problems));
   phaseDone("link-verify");
   if (options.keepIr) out.llvmIr = moduleText(*module);
-  optimize(*module, *tm);
+  optimize(*module, *tm, needsVectorizer(*unit.helper));
   phaseDone("optimize");
   if (options.keepIr) out.optimizedIr = moduleText(*module);
   if (options.keepAsm) {
