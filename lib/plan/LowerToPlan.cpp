@@ -102,13 +102,11 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
     const bool aT = *aLayout == ir::OperandLayout::KM, bT = *bLayout == ir::OperandLayout::NM;
     p.k = staticDim(a, aT ? 0 : 1);
     p.n = staticDim(b, bT ? 0 : 1);
-    for (int which = 0; which < 2; ++which) {
-      const OperandPlan& o = which ? p.b : p.a;
-      const int64_t cols = which ? p.n : p.k;
-      p.stages.push_back({which ? "pack_b" : "pack_a", "mxjit_pack_tokens" + bf16, ItemGrid::GroupColumnTiles,
-                          ceilDiv(cols, p.colsPerItem), true,
-                          {which, cols, which ? bT : aT, o.load, int64_t(o.elem), int64_t(o.mode), o.block, p.colsPerItem}});
-    }
+    // Both operands in one stage: column tiles of A, then of B, each quantized along the group's tokens.
+    p.stages.push_back({"pack", "mxjit_pack_token_operands" + bf16, ItemGrid::GroupColumnTiles,
+                        ceilDiv(p.k, p.colsPerItem) + ceilDiv(p.n, p.colsPerItem), true,
+                        {p.k, aT, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.n, bT, p.b.load,
+                         int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.colsPerItem}});
     // Empty groups still get items: their gradient is written as zeros.
     // Each item: rowsPerItem rows of K (several microtiles sharing each B panel), every column of N.
     p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d2d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupPanels,

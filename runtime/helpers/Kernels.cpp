@@ -126,7 +126,7 @@ inline int64_t firstPair(const abi::KernelArgs* args, int64_t g, const TokenPair
   return pairs;
 }
 
-/// 2d2d bf16 packing, as mxjit_pack_tokens but into `layout`: the group's token t in pair t / 2.
+/// 2d2d bf16 packing, as packTokensF32 but into `layout`: the group's token t in pair t / 2.
 MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
                                          int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
                                          int32_t CB, const TokenPairLayout& layout) {
@@ -145,10 +145,30 @@ MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi:
                                        &layout, dst);
 }
 
-MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
-                                         int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
-                                         int32_t CB) {
-  packTokens(args, item, which, cols, transposed, load, elem, mode, block, CB, vdpbf16TokenLayout(which, args->m, args->groups));
+/// The two 2d2d operands (0: A, `K` columns; 1: grad_out, `N` columns) in one packing stage: its items are
+/// column tiles of A, then of B. One module and one barrier for both.
+struct TokenOperand {
+  int64_t cols;
+  int32_t transposed, load, elem, mode, block;
+};
+
+/// Which operand item's tile belongs to, and the item with its tile renumbered within that operand.
+inline int32_t splitTokenTile(const abi::WorkItem* item, int64_t K, int32_t CB, abi::WorkItem* within) {
+  const int64_t tilesA = (K + CB - 1) / CB;
+  *within = *item;
+  if (item->tile < tilesA) return 0;
+  within->tile -= tilesA;
+  return 1;
+}
+
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_token_operands_bf16(
+    const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t aT, int32_t aLoad, int32_t aElem, int32_t aMode,
+    int32_t aBlock, int64_t N, int32_t bT, int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
+  abi::WorkItem it;
+  const int32_t which = splitTokenTile(item, K, CB, &it);
+  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
+  packTokens(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB,
+             vdpbf16TokenLayout(which, args->m, args->groups));
 }
 
 /// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d); each
@@ -267,12 +287,15 @@ MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512b
   amxRelease();
 }
 
-/// 2d2d AMX packing: as mxjit_pack_tokens_bf16, into the AMX layouts (TokenPairLayout.h: natural pairs,
-/// groups padded to 16 pairs; the activations column-major for A tiles, the gradient in B-tile panels).
-MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_tokens_amx(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which,
-                                                          int64_t cols, int32_t transposed, int32_t load, int32_t elem,
-                                                          int32_t mode, int32_t block, int32_t CB) {
-  packTokens(args, item, which, cols, transposed, load, elem, mode, block, CB, amxTokenLayout(which, args->m, args->groups));
+/// 2d2d AMX packing: as mxjit_pack_token_operands_bf16, into the AMX layouts (TokenPairLayout.h: natural
+/// pairs, groups padded to 16 pairs; the activations column-major for A tiles, the gradient in B-tile panels).
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_token_operands_amx(
+    const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t aT, int32_t aLoad, int32_t aElem, int32_t aMode,
+    int32_t aBlock, int64_t N, int32_t bT, int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
+  abi::WorkItem it;
+  const int32_t which = splitTokenTile(item, K, CB, &it);
+  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
+  packTokens(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB, amxTokenLayout(which, args->m, args->groups));
 }
 
 /// 2d2d AMX: a KT-row slice of K (32-row slabs) for one group over every 32-column panel of N. The
@@ -345,9 +368,8 @@ MXJIT_HELPER void mxjit_gemm_2d3d_4x16(const abi::KernelArgs* args, const abi::W
 /// 2d2d operand packing: columns [tile*CB, tile*CB + CB) of operand `which` (0: a with `cols` = K,
 /// 1: b with `cols` = N) for group item->group, quantized along the tokens in blocks restarting at the
 /// group start, written token-major to packedA / packedB[m * cols + c]. `transposed`: stored [cols, M].
-MXJIT_HELPER void mxjit_pack_tokens(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
-                                    int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block,
-                                    int32_t CB) {
+inline void packTokensF32(const abi::KernelArgs* args, const abi::WorkItem* item, int32_t which, int64_t cols,
+                          int32_t transposed, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t CB) {
   const void* src = which ? args->b : args->a;
   float* dst = which ? args->packedB : args->packedA;
   const int64_t begin = item->begin, end = item->end, m = args->m;
@@ -359,6 +381,15 @@ MXJIT_HELPER void mxjit_pack_tokens(const abi::KernelArgs* args, const abi::Work
                 ScaleMode(mode), 0, v);
       for (int64_t i = 0; i < n; ++i) dst[(first + i) * cols + c] = v[i];
     }
+}
+
+MXJIT_HELPER void mxjit_pack_token_operands(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t aT,
+                                            int32_t aLoad, int32_t aElem, int32_t aMode, int32_t aBlock, int64_t N, int32_t bT,
+                                            int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
+  abi::WorkItem it;
+  const int32_t which = splitTokenTile(item, K, CB, &it);
+  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
+  packTokensF32(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d2d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,

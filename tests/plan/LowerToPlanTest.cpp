@@ -45,8 +45,7 @@ TEST(LowerToPlan, Wgrad2d2dAvx512) {
   K=128 N=64 G=2 M=runtime out=f32
   a: quantize-on-load(bf16) layout=mk elem=e4m3 block=32 mode=rceil
   b: quantize-on-load(f32) layout=mn elem=e5m2 block=32 mode=rceil
-  stage pack_a: mxjit_pack_tokens(0, 128, 0, 0, 0, 1, 32, 64) over groups x column tiles (rows from offs), 2 tiles, empty groups skipped
-  stage pack_b: mxjit_pack_tokens(1, 64, 0, 1, 1, 1, 32, 64) over groups x column tiles (rows from offs), 1 tiles, empty groups skipped
+  stage pack: mxjit_pack_token_operands(128, 0, 0, 0, 1, 32, 64, 0, 1, 1, 1, 32, 64) over groups x column tiles (rows from offs), 3 tiles, empty groups skipped
   stage gemm: mxjit_gemm_2d2d_8x32(128, 64, 0, 64) over groups x tiles, 2 tiles
   from: %y = mx.grouped_mm %a, %g, %offs kind=2d2d out=f32 a=mk b=mn qa=e4m3.b32.rceil qb=e5m2.b32.rceil
 }
