@@ -152,7 +152,8 @@ struct TokenOperand {
   int32_t transposed, load, elem, mode, block;
 };
 
-/// Which operand item's tile belongs to, and the item with its tile renumbered within that operand.
+/// The operand item's tile belongs to (0 for A's tiles, 1 after them), and the item with its tile
+/// renumbered within that operand.
 inline int32_t splitTokenTile(const abi::WorkItem* item, int64_t K, int32_t CB, abi::WorkItem* within) {
   const int64_t tilesA = (K + CB - 1) / CB;
   *within = *item;
@@ -161,14 +162,19 @@ inline int32_t splitTokenTile(const abi::WorkItem* item, int64_t K, int32_t CB, 
   return 1;
 }
 
+MXJIT_PACK_TARGET inline void packTokenOperands(const abi::KernelArgs* args, const abi::WorkItem* item, TokenOperand a,
+                                                TokenOperand b, int32_t CB, bool amx) {
+  abi::WorkItem it;
+  const int32_t which = splitTokenTile(item, a.cols, CB, &it);
+  const TokenOperand& o = which ? b : a;
+  packTokens(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB,
+             amx ? amxTokenLayout(which, args->m, args->groups) : vdpbf16TokenLayout(which, args->m, args->groups));
+}
+
 MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_token_operands_bf16(
     const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t aT, int32_t aLoad, int32_t aElem, int32_t aMode,
     int32_t aBlock, int64_t N, int32_t bT, int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
-  abi::WorkItem it;
-  const int32_t which = splitTokenTile(item, K, CB, &it);
-  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
-  packTokens(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB,
-             vdpbf16TokenLayout(which, args->m, args->groups));
+  packTokenOperands(args, item, {K, aT, aLoad, aElem, aMode, aBlock}, {N, bT, bLoad, bElem, bMode, bBlock}, CB, false);
 }
 
 /// 2d2d bf16: a KT-row slice of K for one group over every NR-column panel of N (as gemm2d2d); each
@@ -292,10 +298,7 @@ MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512b
 MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_pack_token_operands_amx(
     const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t aT, int32_t aLoad, int32_t aElem, int32_t aMode,
     int32_t aBlock, int64_t N, int32_t bT, int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
-  abi::WorkItem it;
-  const int32_t which = splitTokenTile(item, K, CB, &it);
-  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
-  packTokens(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB, amxTokenLayout(which, args->m, args->groups));
+  packTokenOperands(args, item, {K, aT, aLoad, aElem, aMode, aBlock}, {N, bT, bLoad, bElem, bMode, bBlock}, CB, true);
 }
 
 /// 2d2d AMX: a KT-row slice of K (32-row slabs) for one group over every 32-column panel of N. The
@@ -387,9 +390,8 @@ MXJIT_HELPER void mxjit_pack_token_operands(const abi::KernelArgs* args, const a
                                             int32_t aLoad, int32_t aElem, int32_t aMode, int32_t aBlock, int64_t N, int32_t bT,
                                             int32_t bLoad, int32_t bElem, int32_t bMode, int32_t bBlock, int32_t CB) {
   abi::WorkItem it;
-  const int32_t which = splitTokenTile(item, K, CB, &it);
-  const TokenOperand o = which ? TokenOperand{N, bT, bLoad, bElem, bMode, bBlock} : TokenOperand{K, aT, aLoad, aElem, aMode, aBlock};
-  packTokensF32(args, &it, which, o.cols, o.transposed, o.load, o.elem, o.mode, o.block, CB);
+  if (splitTokenTile(item, K, CB, &it)) packTokensF32(args, &it, 1, N, bT, bLoad, bElem, bMode, bBlock, CB);
+  else packTokensF32(args, &it, 0, K, aT, aLoad, aElem, aMode, aBlock, CB);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d2d_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float*, int64_t K,
