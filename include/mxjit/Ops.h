@@ -41,7 +41,7 @@ void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layou
 /// no padding between experts, expert e's tokens at rows [m_indptr[e], m_indptr[e+1]) (m_indptr: i32
 /// (E+1,), starting at 0 and ending at cum_m); prequantized A scales in PackedI32 are flashinfer's
 /// a_scale (4-row per-expert padding). Every grouped_mm whose groups all hold <= 16 rows takes the same
-/// small-groups plan, which streams each active expert's weights exactly once.
+/// weight-streaming plan, which reads each active expert's weights exactly once.
 void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
                        const QuantRecipe& recipe, const TensorView& out, Runtime& runtime = Runtime::global());
 void grouped_mm_decode(const MXTensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,

@@ -33,8 +33,8 @@ struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
 };
 
-/// AMX-BF16 (tdpbf16ps, 32x32 blocks: the 2d3d GEMM that is not a decode plan; other plans of an AMX
-/// target lower as AVX512-BF16), AVX512-BF16 (vdpbf16ps on bf16 pairs, 8x32 tile), AVX-512 (fp32 FMA
+/// AMX-BF16 (tdpbf16ps, 32x32 blocks: the row-tile 2d3d plan and the 2d2d plan; the weight-streaming
+/// and quantize plans of an AMX target lower as AVX512-BF16), AVX512-BF16 (vdpbf16ps on bf16 pairs, 8x32 tile), AVX-512 (fp32 FMA
 /// in zmm, 8x32) or portable (the fp32 source on narrower vectors, 4x16).
 enum class Microkernel : uint8_t { Avx512, Portable, Avx512Bf16, AmxBf16 };
 

@@ -1,6 +1,6 @@
 // Decode / small-M: token-packed A with CSR m_indptr, 1..8 tokens per expert, prequantized weights (and
 // activations, with flashinfer's packed scales), block 32 and 128: equal to the reference, and compiled
-// to the small-groups plan that streams each expert's weights once.
+// to the weight-streaming plan that reads each expert's weights once.
 #include "JitTestUtil.h"
 #include "common/ErrorOf.h"
 #include "formats/PackedScales.h"

@@ -221,7 +221,7 @@ int runBench(std::span<char* const> argv) {
       for (bool mx : {false, true}) {
         const std::function<void()> call = work.zeroRowForward(mx);
         const RuntimeStats before = rt.stats();
-        call();  // a first zero-row call may compile the small-groups plan
+        call();  // a first zero-row call may compile the weight-streaming plan
         (mx ? d.compileMsMx : d.compileMsBf16) = bench::compileMsPerKernel(before, rt.stats());
         (mx ? d.hitUsMx : d.hitUsBf16) = bench::hitCallMicros(call, 2000, 5);
       }

@@ -49,7 +49,7 @@ struct BenchRecord {
 struct DispatchCost {
   BenchShape shape;
   double hitUsBf16 = 0, hitUsMx = 0;          // zero-row forward, bf16 / prequantized weights
-  double compileMsBf16 = 0, compileMsMx = 0;  // its first call (the small-groups kernel), 0 if cached
+  double compileMsBf16 = 0, compileMsMx = 0;  // its first call (the weight-streaming kernel), 0 if cached
 };
 
 class BenchReport {
