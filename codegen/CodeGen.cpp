@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <cstddef>
 
@@ -79,11 +80,13 @@ void emitEntry(llvm::Module& m, const llvm::Function& helper, const Unit& unit) 
   llvm::LLVMContext& ctx = m.getContext();
   auto* ptr = llvm::PointerType::get(ctx, 0);
   llvm::FunctionType* ht = helper.getFunctionType();
-  const size_t nConstants = unit.constants->size();
-  if (ht->getNumParams() < nConstants + (unit.part ? 0 : 2))
+  const unsigned nParams = ht->getNumParams(), nConstants = static_cast<unsigned>(unit.constants->size());
+  const unsigned leading = nParams >= nConstants ? nParams - nConstants : 0;
+  // A stage's helper starts (args, item[, scratch]); a part's with whatever runtime arguments it takes.
+  const bool fits = nParams >= nConstants && (unit.part || leading == 2 || (leading == 3 && ht->getParamType(2)->isPointerTy()));
+  if (!fits)
     throw Error(ErrorKind::Internal, fmt::format("helper {} takes {} arguments; the plan gives {} constants",
-                                                 helper.getName().str(), ht->getNumParams(), nConstants));
-  const unsigned leading = ht->getNumParams() - static_cast<unsigned>(nConstants);
+                                                 helper.getName().str(), nParams, nConstants));
   std::vector<llvm::Type*> params = {ptr, ptr, ptr};
   if (unit.part) params.assign(ht->param_begin(), ht->param_begin() + leading);
   auto* entry = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), params, false),
@@ -91,10 +94,6 @@ void emitEntry(llvm::Module& m, const llvm::Function& helper, const Unit& unit) 
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   std::vector<llvm::Value*> args;
   for (unsigned i = 0; i < leading; ++i) args.push_back(entry->getArg(i));
-  const bool scratchFits = leading == 2 || (leading == 3 && ht->getParamType(2)->isPointerTy());
-  if (!unit.part && !scratchFits)
-    throw Error(ErrorKind::Internal, fmt::format("helper {} takes {} arguments; the plan gives {} constants",
-                                                 helper.getName().str(), ht->getNumParams(), nConstants));
   for (size_t i = 0; i < nConstants; ++i)
     args.push_back(llvm::ConstantInt::get(ht->getParamType(leading + i), (*unit.constants)[i], /*signed=*/true));
   b.CreateCall(m.getOrInsertFunction(helper.getName(), ht), args);
@@ -227,10 +226,16 @@ CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, c
   };
   // The units are independent modules: spread them over the cores (the caller's thread is one).
   const size_t threads = std::min(n, static_cast<size_t>(std::max(1, options.threads)));
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the units left run on the ones there are
+    }
+  }
   work();
-  for (std::thread& t : helpers) t.join();
+  for (std::thread& t : workers) t.join();
   for (const std::exception_ptr& failure : failures)
     if (failure) std::rethrow_exception(failure);
 

@@ -152,7 +152,7 @@ struct TokenOperand {
   int32_t transposed, load, elem, mode, block;
 };
 
-/// The operand item's tile belongs to (0 for A's tiles, 1 after them), and the item with its tile
+/// Which operand the item's tile belongs to (0: A's tiles come first, 1: then B's), and the item with its tile
 /// renumbered within that operand.
 inline int32_t splitTokenTile(const abi::WorkItem* item, int64_t K, int32_t CB, abi::WorkItem* within) {
   const int64_t tilesA = (K + CB - 1) / CB;
