@@ -53,6 +53,7 @@ void zeroRowsPastLastGroup(const TensorView& out, const std::vector<GroupRange>&
   const int64_t rows = out.dim(0), last = groups.empty() ? 0 : groups.back().end;
   if (last >= rows) return;
   const int64_t rowBytes = out.nbytes() / rows;
+  if (rowBytes == 0) return;  // zero columns: nothing to clear, and the data pointer may be null
   std::memset(static_cast<char*>(out.data) + last * rowBytes, 0, static_cast<size_t>((rows - last) * rowBytes));
 }
 
