@@ -19,6 +19,7 @@
 #include "reference/GroupedMM.h"
 #include "support/HostTensor.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -335,7 +336,12 @@ void fuzzQuantize(ByteReader& in) {
     if (grouped) {
       blocks = 0;
       int64_t begin = 0;
-      for (int32_t end : ends) blocks += std::max<int64_t>(end - begin + block - 1, 0) / block, begin = end;
+      // Broken ends (past the rows, INT32_MAX) still give a scale shape of the tensor's size: the call
+      // must refuse them, not this harness allocate gigabytes for them.
+      for (int32_t end : ends) {
+        const int64_t clamped = std::clamp<int64_t>(end, begin, shape[0]);
+        blocks += (clamped - begin + block - 1) / block, begin = clamped;
+      }
     }
     scaleShape[resolved] = blocks;
   }
