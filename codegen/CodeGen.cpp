@@ -102,15 +102,16 @@ void emitEntry(llvm::Module& m, const llvm::Function& helper, const Unit& unit) 
 
 // The helpers arrive simplified (cmake/EmbedBitcode.cmake), so the JIT's work is specialisation: push the
 // entry's constants into the helpers, inline, fold the recipe's branches away and unroll the loops the
-// constants fixed: half the cost of the full O2 pipeline for the same kernels. The loop and SLP
+// constants fixed: half the cost of the full O2 pipeline for the same kernels. InstCombine runs without
+// its fixpoint check (as in LLVM's own pipelines): one round may leave work for the next, which is no error. The loop and SLP
 // vectorisers run only for helpers written as scalar loops (quantize kernels, the fp32 and portable
 // packers); the bf16 / AMX helpers are vectorised by hand and gain nothing from them but compile time.
 std::string specialisePipeline(bool vectorize) {
   return fmt::format(
       "ipsccp,globaldce,always-inline,cgscc(inline),"
-      "function(sroa,early-cse<memssa>,simplifycfg,instcombine,loop-mssa(licm),loop(loop-rotate,indvars,loop-unroll-full),"
-      "sroa,instcombine,simplifycfg,{}dse,adce),globaldce",
-      vectorize ? "loop-vectorize,slp-vectorizer,instcombine,simplifycfg," : "");
+      "function(sroa,early-cse<memssa>,simplifycfg,instcombine<no-verify-fixpoint>,loop-mssa(licm),loop(loop-rotate,indvars,loop-unroll-full),"
+      "sroa,instcombine<no-verify-fixpoint>,simplifycfg,{}dse,adce),globaldce",
+      vectorize ? "loop-vectorize,slp-vectorizer,instcombine<no-verify-fixpoint>,simplifycfg," : "");
 }
 
 /// The bf16 and AMX helpers (named so by the plan) are the hand-vectorised ones.

@@ -82,7 +82,9 @@ int64_t KernelPlan::threadScratchFloats() const {
   // the item's rows as bf16 (amxDepth(k) wide).
   if (micro == Microkernel::AmxBf16)
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
-  // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand.
+  // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand; the streaming
+  // stage's operand is kStreamPanels bf16 panels (K x NR each, half a float per value).
+  if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + kStreamPanels * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;
 }

@@ -77,11 +77,14 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
-      const std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
+      std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       if (p.micro == Microkernel::Avx512Bf16) {
-        // The weight panel's packer compiles as a part beside the multiply: half the stage each.
-        p.stages.push_back({"decode", "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                            {p.k, p.n, outBf16}, StagePart{"mxjit_pack_panel_bf16", panel}});
+        // Weights strided along K take kStreamPanels panels per item (a row read four panels wide per
+        // visit); contiguous ones one (more would only crowd the cache). The packer is a part of its own.
+        const int64_t panels = enk ? 1 : kStreamPanels;
+        panel.push_back(panels);
+        p.stages.push_back({"decode", "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr * panels),
+                            true, {p.k, p.n, outBf16, panels}, StagePart{"mxjit_pack_panels_bf16", panel}});
       } else {
         std::vector<int64_t> constants = panel;
         constants.push_back(outBf16);

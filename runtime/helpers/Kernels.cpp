@@ -101,10 +101,24 @@ MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_
                            bool swapPairs, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
                            int32_t NR, float* tmp) {
   if (NR == 32 && (vec::packDequantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), block) ||
-                   vec::packQuantizedPanel(args, g, tile, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
-                                           ScaleMode(mode), block)))
+                   vec::packQuantizedPanels(args, g, tile, 1, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
+                                            ScaleMode(mode), block)))
     return;
   mxjit_cold_pack_b_panel_bf16(args, g, tile, dst, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
+}
+
+/// Up to `panels` adjacent panels from `tile` on (those within N), panel p at dst + p * width * NR. Weights
+/// strided along K (bf16 [E,K,N]) are quantized a whole row of the panels per visit: each row sits on its
+/// own page, so wider visits read more per page (38% faster at four panels from memory).
+MXJIT_PACK_TARGET inline void packBPanelsBf16(const abi::KernelArgs* args, int64_t g, int64_t tile, int64_t panels, uint16_t* dst,
+                                              int64_t K, int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load,
+                                              int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
+  const int64_t total = (N + NR - 1) / NR, count = total - tile < panels ? total - tile : panels;
+  if (NR == 32 && !enk &&
+      vec::packQuantizedPanels(args, g, tile, count, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), ScaleMode(mode), block))
+    return;
+  for (int64_t p = 0; p < count; ++p)
+    packBPanelBf16(args, g, tile + p, dst + p * width * NR, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
 }
 
 template <int MR, int NR>
@@ -222,23 +236,25 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
-/// One 32-column weight panel as vdpbf16ps pairs at dst (tmp: the cold path's K x 32 fp32 staging): the
-/// decode stage's part (KernelPlan.h, StagePart), compiled beside it.
-MXJIT_HELPER void mxjit_pack_panel_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp,
-                                        int64_t K, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode,
-                                        int32_t block) {
-  packBPanelBf16(args, g, tile, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, 32, tmp);
+/// Item `tile`'s P weight panels (32 columns each, from panel tile * P) as vdpbf16ps pairs at dst (tmp:
+/// the cold path's K x 32 fp32 staging): the decode stage's part (KernelPlan.h, StagePart).
+MXJIT_HELPER void mxjit_pack_panels_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp,
+                                         int64_t K, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode,
+                                         int32_t block, int32_t P) {
+  packBPanelsBf16(args, g, tile * P, P, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, 32, tmp);
 }
 
-/// The weight-streaming stage: the item's weight panel packed by the stage's part (mxjit_pack_panel_bf16),
-/// then multiplied by every row of its group.
+/// The weight-streaming stage: the item's P weight panels packed by the stage's part
+/// (mxjit_pack_panels_bf16), then each multiplied by every row of its group.
 MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
-                                              int64_t K, int64_t N, int32_t outBf16) {
+                                              int64_t K, int64_t N, int32_t outBf16, int32_t P) {
   constexpr int MR = 8, NR = 32;
-  uint16_t* bPanel = reinterpret_cast<uint16_t*>(scratch + K * NR);  // after the fp32 staging panel
-  mxjit_stage_part(args, item->group, item->tile, bPanel, scratch);
-  rowsTimesPanelBf16<MR, NR>(args, reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * evenUp(K),
-                             item->end - item->begin, item->begin, bPanel, item->tile * NR, K, N, outBf16);
+  uint16_t* panels = reinterpret_cast<uint16_t*>(scratch + K * NR);  // after the fp32 staging panel
+  mxjit_stage_part(args, item->group, item->tile, panels, scratch);
+  const uint16_t* rows = reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * evenUp(K);
+  for (int64_t p = 0; p < P && (item->tile * P + p) * NR < N; ++p)
+    rowsTimesPanelBf16<MR, NR>(args, rows, item->end - item->begin, item->begin, panels + p * evenUp(K) * NR,
+                               (item->tile * P + p) * NR, K, N, outBf16);
 }
 
 

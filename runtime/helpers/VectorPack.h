@@ -259,54 +259,68 @@ MXJIT_AVX512 __m512i scaleCodes(__m512i amax, ElemFormat elem, ScaleMode mode) {
   return _mm512_mask_mov_epi32(code, nan, splat(formats::kE8M0Nan));
 }
 
-/// Columns [tile*32, tile*32 + 32) of group g's bf16 B (logically [K, N]) quantized along K in blocks of
-/// `block` and dequantized (fused quantize), as packDequantizedPanel lays them out.
-MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
-                                     int64_t width, bool swapPairs, int64_t N, bool enk, int32_t load, ElemFormat elem,
-                                     ScaleMode mode, int32_t block) {
+/// Panels tile .. tile + panels - 1 (32 columns each, panels <= kMaxPanels) of group g's bf16 B (logically
+/// [K, N]) quantized along K in blocks of `block` and dequantized (fused quantize), as packDequantizedPanel
+/// lays them out, panel p at dst + p * width * 32.
+constexpr int64_t kMaxPanels = 4;
+MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, int64_t tile, int64_t panels, uint16_t* dst,
+                                      int64_t K, int64_t width, bool swapPairs, int64_t N, bool enk, int32_t load,
+                                      ElemFormat elem, ScaleMode mode, int32_t block) {
   constexpr int64_t NR = 32;
   const int64_t j0 = tile * NR;
-  if (load != abi::kQuantizeBf16 || K % 32 || block % 32 || j0 + NR > N) return false;
+  if (load != abi::kQuantizeBf16 || K % 32 || block % 32 || panels < 1 || panels > kMaxPanels || j0 + NR * panels > N)
+    return false;
   const uint16_t* x = static_cast<const uint16_t*>(args->b);
-  uint32_t* words = reinterpret_cast<uint32_t*>(dst);
   if (enk) {
     // Each column's block is contiguous: one scale per block, 16 columns transposed as in the fp8 case.
-    for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
-      for (int64_t k0 = 0; k0 < K; k0 += block) {
-        uint8_t codes[16];
-        for (int64_t c = 0; c < 16; ++c)
-          codes[c] = formats::scaleCode(contiguousAmax(x + (g * N + j0 + jj0 + c) * K + k0, block), elem, mode);
-        for (int64_t k = k0; k < k0 + block; k += 32) {
-          __m512i r[16];
-          for (int64_t c = 0; c < 16; ++c) {
-            const uint16_t* at = x + ((g * N + j0 + jj0 + c) * K + k);
-            const __m512i pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
-                                         quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
-            r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
+    for (int64_t p = 0; p < panels; ++p) {
+      uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
+      for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
+        for (int64_t k0 = 0; k0 < K; k0 += block) {
+          uint8_t codes[16];
+          const int64_t column0 = g * N + j0 + p * NR + jj0;
+          for (int64_t c = 0; c < 16; ++c) codes[c] = formats::scaleCode(contiguousAmax(x + (column0 + c) * K + k0, block), elem, mode);
+          for (int64_t k = k0; k < k0 + block; k += 32) {
+            __m512i r[16];
+            for (int64_t c = 0; c < 16; ++c) {
+              const uint16_t* at = x + (column0 + c) * K + k;
+              const __m512i pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
+                                           quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
+              r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
+            }
+            storeTransposed(r, words, k, jj0);
           }
-          storeTransposed(r, words, k, jj0);
         }
+      zeroPairRowsPast(words, K, width);
+    }
+    return true;
+  }
+  // Columns are contiguous: a block is `block` rows, one scale per column (lane). Rows are N apart (each
+  // on its own page, often one cache set), so one pass over a block reads every panel's columns of a
+  // row together (panels x 64 bytes a visit) and stages them for the quantize pass.
+  const PairInterleave interleave = pairInterleave(swapPairs);
+  alignas(64) uint16_t staged[128 * NR];
+  const int64_t rowWords = panels * NR;  // staged bf16 values per row
+  const bool stage = block * rowWords <= 128 * NR;
+  for (int64_t k0 = 0; k0 < K; k0 += block) {
+    __m512i amax[2 * kMaxPanels];
+    for (int64_t i = 0; i < 2 * panels; ++i) amax[i] = _mm512_setzero_si512();
+    for (int64_t k = k0; k < k0 + block; ++k) {
+      const uint16_t* row = x + (g * K + k) * N + j0;
+      if (k + block < K) _mm_prefetch(reinterpret_cast<const char*>(row + block * N), _MM_HINT_T0);
+      for (int64_t i = 0; i < 2 * panels; ++i) {
+        amax[i] = _mm512_max_epu32(amax[i], absBits(row + 16 * i));
+        if (stage)
+          _mm256_store_si256(reinterpret_cast<__m256i*>(staged + (k - k0) * rowWords + 16 * i),
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 16 * i)));
       }
-  } else {
-    // Columns are contiguous: a block is `block` rows of 32 lanes, one scale per column (lane). Rows are
-    // N apart (often a multiple of 4 KiB: one cache set), so the amax pass stages the block's rows in a
-    // local buffer for the quantize pass and prefetches the next block's.
-    const PairInterleave interleave = pairInterleave(swapPairs);
-    alignas(64) uint16_t staged[128 * 32];
-    const bool stage = block <= 128;
-    for (int64_t k0 = 0; k0 < K; k0 += block) {
-      __m512i amax0 = _mm512_setzero_si512(), amax1 = _mm512_setzero_si512();
-      for (int64_t k = k0; k < k0 + block; ++k) {
-        const uint16_t* row = x + (g * K + k) * N + j0;
-        if (k + block < K) _mm_prefetch(reinterpret_cast<const char*>(row + block * N), _MM_HINT_T0);
-        amax0 = _mm512_max_epu32(amax0, absBits(row));
-        amax1 = _mm512_max_epu32(amax1, absBits(row + 16));
-        if (stage) _mm512_store_si512(staged + (k - k0) * 32, _mm512_loadu_si512(row));
-      }
-      const __m512i codes0 = scaleCodes(amax0, elem, mode), codes1 = scaleCodes(amax1, elem, mode);
+    }
+    for (int64_t p = 0; p < panels; ++p) {
+      uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
+      const __m512i codes0 = scaleCodes(amax[2 * p], elem, mode), codes1 = scaleCodes(amax[2 * p + 1], elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 2) {
-        const uint16_t* row = stage ? staged + (k - k0) * 32 : x + (g * K + k) * N + j0;
-        const int64_t next = stage ? 32 : N;
+        const uint16_t* row = stage ? staged + (k - k0) * rowWords + p * NR : x + (g * K + k) * N + j0 + p * NR;
+        const int64_t next = stage ? rowWords : N;
         const __m512i even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
                                     quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
         const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + next), codes0, elem, mode),
@@ -315,7 +329,7 @@ MXJIT_AVX512 bool packQuantizedPanel(const abi::KernelArgs* args, int64_t g, int
       }
     }
   }
-  zeroPairRowsPast(words, K, width);
+  for (int64_t p = 0; p < panels; ++p) zeroPairRowsPast(reinterpret_cast<uint32_t*>(dst + p * width * NR), K, width);
   return true;
 }
 
