@@ -12,7 +12,6 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
-#include <thread>
 #include <vector>
 
 using namespace mxjit;
@@ -55,9 +54,8 @@ int main(int argc, char** argv) {
        [&](Runtime& rt) { grouped_mm_backward(a.view(), w.view(), WeightLayout::ENK, offs.view(), gradOut.view(), recipe, gradA.view(), gradB.view(), rt); }},
       {"quantize along K", "auto", [&](Runtime& rt) { quantize(a.view(), -1, ElemFormat::E4M3, 32, ScaleMode::RCeil, q.view(), s.view(), nullptr, rt); }},
   };
-  const int threads = options.compileThreads > 0 ? options.compileThreads : static_cast<int>(std::thread::hardware_concurrency());
   report += fmt::format("first call, cold (IR, passes, plan, LLVM, JIT link; a kernel's modules on {} threads), median of 3 "
-                        "fresh runtimes:\n", threads);
+                        "fresh runtimes:\n", Runtime(options).options().compileThreads);
   for (const Kernel& kernel : kernels) {
     std::vector<double> compileMs;
     for (int round = 0; round < 3; ++round) {

@@ -49,12 +49,21 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
   return o;
 }
 
+namespace {
+
+Runtime::Impl::GemmPlan parseGemmPlan(const std::string& s) {
+  if (s == "auto") return Runtime::Impl::GemmPlan::Auto;
+  if (s == "tiles") return Runtime::Impl::GemmPlan::Tiles;
+  if (s == "stream") return Runtime::Impl::GemmPlan::Stream;
+  throw Error(ErrorKind::InvalidArgument, fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", s));
+}
+
+}  // namespace
+
 Runtime::Impl::Impl(RuntimeOptions o)
-    : options(std::move(o)), target(codegen::hostTarget(codegen::parseTargetCap(options.target))),
-      cache(options.cacheCapacity) {
-  if (options.gemmPlan != "auto" && options.gemmPlan != "tiles" && options.gemmPlan != "stream")
-    throw Error(ErrorKind::InvalidArgument,
-                fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", options.gemmPlan));
+    : options(std::move(o)), gemmPlan(parseGemmPlan(options.gemmPlan)),
+      target(codegen::hostTarget(codegen::parseTargetCap(options.target))), cache(options.cacheCapacity) {
+  if (options.compileThreads <= 0) options.compileThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!options.cacheDir.empty()) disk.emplace(options.cacheDir);
   if (!options.dumpDir.empty()) std::filesystem::create_directories(options.dumpDir);
 }
@@ -79,8 +88,8 @@ void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<Gr
   int64_t largest = 0, rows = 0;
   for (const GroupRange& g : groups) largest = std::max(largest, g.size()), rows += g.size();
   const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
-  spec.streamPanels = options.gemmPlan == "auto" ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
-                                                 : options.gemmPlan == "stream";
+  spec.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
+                                                 : gemmPlan == GemmPlan::Stream;
 }
 
 runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
@@ -118,9 +127,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   if (fromDisk) {
     diskHits.fetch_add(1, std::memory_order_relaxed);
   } else {
-    const int threads = options.compileThreads > 0 ? options.compileThreads
-                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping, threads});
+    codegen::CompiledKernel compiled = codegen::compilePlan(plan, target, {dumping, dumping, options.compileThreads});
     objects = compiled.objects();
     if (options.timePasses)
       for (const codegen::CompiledStage& stage : compiled.stages)

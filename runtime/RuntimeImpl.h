@@ -28,7 +28,10 @@ struct Runtime::Impl {
   /// or as options.gemmPlan forces.
   void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
 
-  RuntimeOptions options;
+  enum class GemmPlan { Auto, Tiles, Stream };
+
+  RuntimeOptions options;  // compileThreads resolved (> 0)
+  GemmPlan gemmPlan;       // options.gemmPlan, parsed once
   codegen::Target target;
   runtime::JitEngine jit;
   runtime::KernelCache cache;  // after jit: destroyed first, while the engine can still free code

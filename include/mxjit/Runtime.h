@@ -44,7 +44,7 @@ public:
   static Runtime& global();
 
   RuntimeStats stats() const;
-  const RuntimeOptions& options() const;
+  const RuntimeOptions& options() const;  // as in effect: compileThreads resolved
   std::string targetName() const;  // "amx", "avx512bf16", "avx512" or "portable"
 
   struct Impl;

@@ -228,7 +228,7 @@ int runBench(std::span<char* const> argv) {
       report.addDispatch(d);
     }
   }
-  report.finish(measurePeaks(o.threads), rt.stats(), rt.targetName(), runtimeOptions.compileThreads);
+  report.finish(measurePeaks(o.threads), rt.stats(), rt.targetName(), rt.options().compileThreads);
   if (!o.json.empty()) {
     std::string txt = o.json;
     txt = (txt.size() > 5 && txt.ends_with(".json") ? txt.substr(0, txt.size() - 5) : txt) + ".txt";
