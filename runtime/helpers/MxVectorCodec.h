@@ -111,6 +111,36 @@ MXJIT_AVX512 __m512i quantizeDequantizeToBf16(__m512 x, uint8_t code, ElemFormat
   return quantizeDequantizeToBf16(x, _mm512_set1_ps(formats::e8m0Reciprocal(code)), splat(code), f, mode);
 }
 
+/// Scale codes of 16 blocks (one per lane) from their amax patterns: formats::scaleCode, lane by lane.
+MXJIT_AVX512 __m512i scaleCodes(__m512i amax, ElemFormat elem, ScaleMode mode) {
+  const formats::ElemTraits t = formats::elemTraits(elem);
+  const __m512i expMask = splat(formats::detail::kExpMask), mantissaMask = splat(0x7FFFFFu);
+  __mmask16 nan = _mm512_cmpeq_epi32_mask(_mm512_and_si512(amax, expMask), expMask);
+  __m512i code;
+  if (mode == ScaleMode::RCeil) {
+    const __m512i d = _mm512_castps_si512(_mm512_mul_ps(_mm512_castsi512_ps(amax), _mm512_set1_ps(1.0f / t.maxNormal)));
+    const __m512i e = _mm512_srli_epi32(d, 23), m = _mm512_and_si512(d, mantissaMask);
+    nan |= _mm512_cmpeq_epi32_mask(e, splat(255));
+    const __m512i normal = _mm512_add_epi32(e, _mm512_maskz_set1_epi32(_mm512_test_epi32_mask(m, m), 1));
+    const __m512i subnormal = _mm512_maskz_set1_epi32(_mm512_cmpgt_epu32_mask(m, splat(0x400000u)), 1);
+    code = _mm512_mask_mov_epi32(normal, _mm512_cmpeq_epi32_mask(e, _mm512_setzero_si512()), subnormal);
+  } else {
+    __m512i bits = amax;
+    if (mode == ScaleMode::Even) {  // amax rounded to the element's mantissa; a carry to exponent 255 is NaN
+      bits = _mm512_and_si512(_mm512_add_epi32(amax, splat(1u << (22 - t.mantissaBits))), splat(0xFF800000u));
+      nan |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(bits, expMask), expMask);
+    }
+    __m512i exponent = _mm512_srli_epi32(bits, 23);
+    if (mode == ScaleMode::Ceil)
+      exponent = _mm512_add_epi32(exponent, _mm512_maskz_set1_epi32(_mm512_test_epi32_mask(amax, mantissaMask), 1));
+    // detail::clampedCode with the bias added: exponent - emax in [0, 255]
+    code = _mm512_min_epi32(_mm512_max_epi32(_mm512_sub_epi32(exponent, splat(static_cast<uint32_t>(t.targetMaxPow2))),
+                                             _mm512_setzero_si512()),
+                            splat(255));
+  }
+  return _mm512_mask_mov_epi32(code, nan, splat(formats::kE8M0Nan));
+}
+
 /// 16 bytes -> 16 lanes.
 MXJIT_AVX512 __m512i loadBytes(const uint8_t* p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 

@@ -6,6 +6,7 @@
 // Only the bf16 / AMX helpers include this: their plans run on AVX-512 hosts alone.
 #pragma once
 #include "KernelABI.h"
+#include "Bf16LaneQuantize.h"
 #include "MxVectorCodec.h"
 #include "TokenPairLayout.h"
 
@@ -82,6 +83,13 @@ MXJIT_AVX512 uint32_t contiguousAmax(const uint16_t* x, int64_t n) {
   return static_cast<uint32_t>(_mm512_reduce_max_epu32(amax));
 }
 
+/// The scale code of n contiguous bf16 values (n a multiple of 32), as formats::scaleCode of their amax.
+MXJIT_AVX512 uint8_t contiguousScaleCode(const uint16_t* x, int64_t n, ElemFormat elem, ScaleMode mode) {
+  __m512i amax = _mm512_setzero_si512();
+  for (int64_t k = 0; k < n; k += 32) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_loadu_si512(x + k)));
+  return formats::scaleCode(uint32_t(maxLane16(amax)) << 16, elem, mode);
+}
+
 /// Rows k and k+1 (32 bf16 words each) as pair row k / 2 of a 32-column panel.
 MXJIT_AVX512 void storeInterleaved(__m512i row0, __m512i row1, const PairInterleave& interleave, uint32_t* words, int64_t k) {
   _mm512_storeu_si512(words + (k / 2) * 32, _mm512_permutex2var_epi16(row0, interleave.firstHalf, row1));
@@ -128,6 +136,21 @@ MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_
   for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * 32 + jj0, r[p]);
 }
 
+/// One block of `block` contiguous bf16 values quantized and dequantized into dst (pairs swapped when
+/// asked) in 16-bit lanes (Bf16LaneQuantize.h); false where that does not apply, dst then partly written.
+MXJIT_AVX512 bool quantizeBlockInLanes(const uint16_t* x, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
+                                       uint16_t* dst) {
+  if (block % 32) return false;
+  LaneGrid grid;
+  if (!laneGrid(contiguousScaleCode(x, block, elem, mode), elem, &grid)) return false;
+  for (int64_t k = 0; k < block; k += 32) {
+    __m512i v;
+    if (!quantizeDequantize32(_mm512_loadu_si512(x + k), grid, elem, mode, &v)) return false;
+    _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(v, 16) : v);
+  }
+  return true;
+}
+
 /// Row `src` of A (K wide) as `width` bf16 values (zeros past K) at dst.
 MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, int64_t width, bool swapPairs, int32_t load,
                           ElemFormat elem, ScaleMode mode, int32_t block, uint16_t* dst) {
@@ -146,6 +169,7 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
+      if (quantizeBlockInLanes(x + k0, block, elem, mode, swapPairs, dst + k0)) continue;
       const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
@@ -229,36 +253,6 @@ MXJIT_AVX512 __m512i join32(__m512i first, __m512i second) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(first)), _mm512_cvtepi32_epi16(second), 1);
 }
 
-/// Scale codes of 16 blocks (one per lane) from their amax patterns: formats::scaleCode, lane by lane.
-MXJIT_AVX512 __m512i scaleCodes(__m512i amax, ElemFormat elem, ScaleMode mode) {
-  const formats::ElemTraits t = formats::elemTraits(elem);
-  const __m512i expMask = splat(formats::detail::kExpMask), mantissaMask = splat(0x7FFFFFu);
-  __mmask16 nan = _mm512_cmpeq_epi32_mask(_mm512_and_si512(amax, expMask), expMask);
-  __m512i code;
-  if (mode == ScaleMode::RCeil) {
-    const __m512i d = _mm512_castps_si512(_mm512_mul_ps(_mm512_castsi512_ps(amax), _mm512_set1_ps(1.0f / t.maxNormal)));
-    const __m512i e = _mm512_srli_epi32(d, 23), m = _mm512_and_si512(d, mantissaMask);
-    nan |= _mm512_cmpeq_epi32_mask(e, splat(255));
-    const __m512i normal = _mm512_add_epi32(e, _mm512_maskz_set1_epi32(_mm512_test_epi32_mask(m, m), 1));
-    const __m512i subnormal = _mm512_maskz_set1_epi32(_mm512_cmpgt_epu32_mask(m, splat(0x400000u)), 1);
-    code = _mm512_mask_mov_epi32(normal, _mm512_cmpeq_epi32_mask(e, _mm512_setzero_si512()), subnormal);
-  } else {
-    __m512i bits = amax;
-    if (mode == ScaleMode::Even) {  // amax rounded to the element's mantissa; a carry to exponent 255 is NaN
-      bits = _mm512_and_si512(_mm512_add_epi32(amax, splat(1u << (22 - t.mantissaBits))), splat(0xFF800000u));
-      nan |= _mm512_cmpeq_epi32_mask(_mm512_and_si512(bits, expMask), expMask);
-    }
-    __m512i exponent = _mm512_srli_epi32(bits, 23);
-    if (mode == ScaleMode::Ceil)
-      exponent = _mm512_add_epi32(exponent, _mm512_maskz_set1_epi32(_mm512_test_epi32_mask(amax, mantissaMask), 1));
-    // detail::clampedCode with the bias added: exponent - emax in [0, 255]
-    code = _mm512_min_epi32(_mm512_max_epi32(_mm512_sub_epi32(exponent, splat(static_cast<uint32_t>(t.targetMaxPow2))),
-                                             _mm512_setzero_si512()),
-                            splat(255));
-  }
-  return _mm512_mask_mov_epi32(code, nan, splat(formats::kE8M0Nan));
-}
-
 /// Panels tile .. tile + panels - 1 (32 columns each, panels <= kMaxPanels) of group g's bf16 B (logically
 /// [K, N]) quantized along K in blocks of `block` and dequantized (fused quantize), as packDequantizedPanel
 /// lays them out, panel p at dst + p * width * 32.
@@ -279,13 +273,16 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
         for (int64_t k0 = 0; k0 < K; k0 += block) {
           uint8_t codes[16];
           const int64_t column0 = g * N + j0 + p * NR + jj0;
-          for (int64_t c = 0; c < 16; ++c) codes[c] = formats::scaleCode(contiguousAmax(x + (column0 + c) * K + k0, block), elem, mode);
+          for (int64_t c = 0; c < 16; ++c) codes[c] = contiguousScaleCode(x + (column0 + c) * K + k0, block, elem, mode);
           for (int64_t k = k0; k < k0 + block; k += 32) {
             __m512i r[16];
             for (int64_t c = 0; c < 16; ++c) {
               const uint16_t* at = x + (column0 + c) * K + k;
-              const __m512i pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
-                                           quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
+              LaneGrid grid;
+              __m512i pairs;
+              if (!laneGrid(codes[c], elem, &grid) || !quantizeDequantize32(_mm512_loadu_si512(at), grid, elem, mode, &pairs))
+                pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
+                               quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
               r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
             }
             storeTransposed(r, words, k, jj0);
@@ -303,28 +300,35 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
   const int64_t rowWords = panels * NR;  // staged bf16 values per row
   const bool stage = block * rowWords <= 128 * NR;
   for (int64_t k0 = 0; k0 < K; k0 += block) {
-    __m512i amax[2 * kMaxPanels];
-    for (int64_t i = 0; i < 2 * panels; ++i) amax[i] = _mm512_setzero_si512();
+    __m512i amax[kMaxPanels];
+    for (int64_t p = 0; p < panels; ++p) amax[p] = _mm512_setzero_si512();
     for (int64_t k = k0; k < k0 + block; ++k) {
       const uint16_t* row = x + (g * K + k) * N + j0;
       if (k + block < K) _mm_prefetch(reinterpret_cast<const char*>(row + block * N), _MM_HINT_T0);
-      for (int64_t i = 0; i < 2 * panels; ++i) {
-        amax[i] = _mm512_max_epu32(amax[i], absBits(row + 16 * i));
-        if (stage)
-          _mm256_store_si256(reinterpret_cast<__m256i*>(staged + (k - k0) * rowWords + 16 * i),
-                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 16 * i)));
+      for (int64_t p = 0; p < panels; ++p) {
+        const __m512i v = _mm512_loadu_si512(row + NR * p);
+        amax[p] = _mm512_max_epu16(amax[p], magnitudes16(v));
+        if (stage) _mm512_store_si512(staged + (k - k0) * rowWords + NR * p, v);
       }
     }
     for (int64_t p = 0; p < panels; ++p) {
       uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
-      const __m512i codes0 = scaleCodes(amax[2 * p], elem, mode), codes1 = scaleCodes(amax[2 * p + 1], elem, mode);
+      const __m512i codes = scaleCodes16(amax[p], elem, mode);
+      LaneGrid grid;
+      const bool inLanes = laneGrid(codes, elem, &grid);
+      const __m512i codes0 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(codes));
+      const __m512i codes1 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(codes, 1));
       for (int64_t k = k0; k < k0 + block; k += 2) {
         const uint16_t* row = stage ? staged + (k - k0) * rowWords + p * NR : x + (g * K + k) * N + j0 + p * NR;
         const int64_t next = stage ? rowWords : N;
-        const __m512i even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
-                                    quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
-        const __m512i odd = join32(quantizeDequantizeToBf16(widenBf16(row + next), codes0, elem, mode),
-                                   quantizeDequantizeToBf16(widenBf16(row + next + 16), codes1, elem, mode));
+        __m512i even, odd;
+        if (!inLanes || !quantizeDequantize32(_mm512_loadu_si512(row), grid, elem, mode, &even) ||
+            !quantizeDequantize32(_mm512_loadu_si512(row + next), grid, elem, mode, &odd)) {
+          even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
+                        quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
+          odd = join32(quantizeDequantizeToBf16(widenBf16(row + next), codes0, elem, mode),
+                       quantizeDequantizeToBf16(widenBf16(row + next + 16), codes1, elem, mode));
+        }
         storeInterleaved(even, odd, interleave, words, k);
       }
     }

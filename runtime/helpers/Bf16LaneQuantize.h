@@ -1,0 +1,106 @@
+// MX quantization of bf16 values 32 at a time, in their own 16-bit lanes, without widening to fp32.
+// A block scale is a power of two, so quantizing x at scale code c and dequantizing again is rounding
+// x to the fp8 grid scaled by 2^(c-127): while x / 2^(c-127) is a normal fp8 value and the scale keeps
+// every bound a normal bf16, that is RNE of the bf16 mantissa to the format's mantissa width, after
+// clamping at the scaled max (every mode but RCEIL clamps). Lanes outside that (fp8 subnormals, NaN,
+// RCEIL past the max) are reported and the caller takes the fp32 path (MxVectorCodec.h) for them; the
+// bits equal the scalar codec's (tests/codegen/VectorCodecTest.cpp checks every bf16 x every scale).
+#pragma once
+#include "MxVectorCodec.h"
+
+namespace mxjit::helpers::vec {
+
+/// Scale codes whose bounds are all normal bf16 values: c >= bias puts the fp8 normal minimum at or
+/// above bf16's, c <= 254 - (max's biased exponent - 127) keeps the scaled max finite.
+struct LaneFormat {
+  int mantissaBits, bias, maxExponent;  // maxExponent: the max's unbiased exponent (8, 15)
+  uint32_t minCode, maxCode;
+  uint16_t maxMantissa;  // the max's 7-bit bf16 mantissa (both formats' max is 1.75 * 2^e)
+};
+
+constexpr LaneFormat laneFormat(ElemFormat f) {
+  return f == ElemFormat::E4M3 ? LaneFormat{3, 7, 8, 7, 246, 0x60} : LaneFormat{2, 15, 15, 15, 239, 0x60};
+}
+
+/// Per-lane bounds of a scale code (16-bit lanes): below - 1 (the scaled fp8 normal minimum, less one),
+/// the scaled max, and what turns a rounded magnitude into its fp8 code.
+struct LaneGrid {
+  __m512i belowLessOne, ceiling, codeOffset;
+};
+
+/// The grid of per-lane scale codes (16-bit lanes); false if any code is outside the fast range.
+MXJIT_AVX512 bool laneGrid(__m512i codes, ElemFormat f, LaneGrid* grid) {
+  const LaneFormat t = laneFormat(f);
+  const __mmask32 inRange = _mm512_cmpge_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(t.minCode))) &
+                            _mm512_cmple_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(t.maxCode)));
+  if (inRange != 0xFFFFFFFFu) return false;
+  grid->belowLessOne = _mm512_sub_epi16(_mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(1 - t.bias))), 7),
+                                        _mm512_set1_epi16(1));
+  grid->ceiling = _mm512_or_si512(
+      _mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.maxExponent))), 7),
+      _mm512_set1_epi16(static_cast<int16_t>(t.maxMantissa)));
+  grid->codeOffset = _mm512_slli_epi16(_mm512_sub_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.bias))), t.mantissaBits);
+  return true;
+}
+
+MXJIT_AVX512 bool laneGrid(uint8_t code, ElemFormat f, LaneGrid* grid) { return laneGrid(_mm512_set1_epi16(code), f, grid); }
+
+/// |x| of 32 bf16 values rounded onto the grid (the dequantized magnitudes); returns the lanes this
+/// cannot do: a non-zero value below the normal minimum, NaN, or (RCEIL, which does not clamp) past the max.
+MXJIT_AVX512 __mmask32 roundToGrid(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m512i* magnitude) {
+  const int drop = 7 - laneFormat(f).mantissaBits;
+  __m512i a = _mm512_and_si512(x, _mm512_set1_epi16(0x7FFF));
+  const __m512i limit = mode == ScaleMode::RCeil ? grid.ceiling : _mm512_set1_epi16(0x7F80);
+  const __mmask32 slow = _mm512_cmplt_epu16_mask(_mm512_sub_epi16(a, _mm512_set1_epi16(1)), grid.belowLessOne) |
+                         _mm512_cmpgt_epu16_mask(a, limit);
+  if (mode != ScaleMode::RCeil) a = _mm512_min_epu16(a, grid.ceiling);
+  const __m512i odd = _mm512_and_si512(_mm512_srli_epi16(a, drop), _mm512_set1_epi16(1));
+  const __m512i biased = _mm512_add_epi16(_mm512_add_epi16(a, _mm512_set1_epi16(static_cast<int16_t>((1 << (drop - 1)) - 1))), odd);
+  *magnitude = _mm512_and_si512(biased, _mm512_set1_epi16(static_cast<int16_t>(~((1 << drop) - 1))));
+  return slow;
+}
+
+/// Quantized and dequantized bf16 bits of 32 values (formats::quantizeElement then dequantizeValue with
+/// DequantRounding::Bf16); false, with *out untouched, where any lane needs the general path.
+MXJIT_AVX512 bool quantizeDequantize32(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m512i* out) {
+  __m512i magnitude;
+  if (roundToGrid(x, grid, f, mode, &magnitude)) return false;
+  *out = _mm512_or_si512(magnitude, _mm512_and_si512(x, _mm512_set1_epi16(static_cast<int16_t>(0x8000))));
+  return true;
+}
+
+/// The fp8 codes of 32 values (formats::quantizeElement); false, with *out untouched, where any lane
+/// needs the general path.
+MXJIT_AVX512 bool quantize32(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m256i* out) {
+  __m512i magnitude;
+  if (roundToGrid(x, grid, f, mode, &magnitude)) return false;
+  const int drop = 7 - laneFormat(f).mantissaBits;
+  // Exponent rebiased from bf16's at this scale to the format's; a zero stays the zero code.
+  const __m512i code = _mm512_maskz_sub_epi16(_mm512_test_epi16_mask(magnitude, magnitude), _mm512_srli_epi16(magnitude, drop),
+                                              grid.codeOffset);
+  const __m512i sign = _mm512_and_si512(_mm512_srli_epi16(x, 8), _mm512_set1_epi16(0x80));
+  *out = _mm512_cvtepi16_epi8(_mm512_or_si512(code, sign));
+  return true;
+}
+
+/// The largest of 32 unsigned 16-bit lanes (phminposuw finds the least of the complements).
+MXJIT_AVX512 uint16_t maxLane16(__m512i v) {
+  const __m256i m = _mm256_max_epu16(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+  const __m128i h = _mm_max_epu16(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+  const __m128i least = _mm_minpos_epu16(_mm_xor_si128(h, _mm_set1_epi32(-1)));
+  return static_cast<uint16_t>(~_mm_cvtsi128_si32(least));
+}
+
+/// |x| patterns of 32 bf16 values (their integer max is the block amax, NaN above Inf).
+MXJIT_AVX512 __m512i magnitudes16(__m512i x) { return _mm512_and_si512(x, _mm512_set1_epi16(0x7FFF)); }
+
+/// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
+/// each half, widened to the fp32 patterns it takes.
+MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {
+  const __m512i low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(amax)), 16);
+  const __m512i high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(amax, 1)), 16);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(scaleCodes(low, f, mode))),
+                            _mm512_cvtepi32_epi16(scaleCodes(high, f, mode)), 1);
+}
+
+}  // namespace mxjit::helpers::vec
