@@ -131,21 +131,31 @@ void lowerQuantize(const ir::Op& op, KernelPlan& p) {
   p.a.block = static_cast<int32_t>(op.intAttr("block"));
   p.out = p.a.elem == ElemFormat::E4M3 ? DType::E4M3 : DType::E5M2;
   const int32_t inF32 = p.a.load == abi::kQuantizeF32;
+  // bf16 input on AVX-512 hosts is quantized in its own 16-bit lanes (helpers' Bf16LaneQuantize.h).
+  const bool lanes = !inF32 && p.micro == Microkernel::Avx512Bf16;
   std::string axisTag;
   if (axis == rank - 1) {
     p.kind = PlanKind::QuantizeRows;
     p.k = staticDim(x, static_cast<int>(rank - 1));
     if (op.operands.size() > 1) unsupported("group offsets on a quantize along the last axis");
-    p.stages.push_back({"quantize", "mxjit_quantize_rows", ItemGrid::RowTiles, 0, true,
-                        {p.k, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
+    if (lanes)
+      p.stages.push_back({"quantize", "mxjit_quantize_rows_bf16", ItemGrid::RowTiles, 0, true,
+                          {p.k, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
+    else
+      p.stages.push_back({"quantize", "mxjit_quantize_rows", ItemGrid::RowTiles, 0, true,
+                          {p.k, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
     axisTag = "last";
   } else if (axis == 0 && rank == 2) {
     p.kind = PlanKind::QuantizeCols;
     p.n = staticDim(x, 1);
     p.grouped = op.operands.size() > 1;
     p.groups = p.grouped ? staticDim(op.operands[1], 0) : 1;
-    p.stages.push_back({"quantize", "mxjit_quantize_cols", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem), true,
-                        {p.n, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.colsPerItem}});
+    if (lanes)
+      p.stages.push_back({"quantize", "mxjit_quantize_cols_bf16", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem), true,
+                          {p.n, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.colsPerItem}});
+    else
+      p.stages.push_back({"quantize", "mxjit_quantize_cols", ItemGrid::GroupColumnTiles, ceilDiv(p.n, p.colsPerItem), true,
+                          {p.n, inF32, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.colsPerItem}});
     axisTag = p.grouped ? fmt::format("m_grouped{}", p.groups) : "m";
   } else {
     unsupported(fmt::format("quantize along axis {} of a rank-{} tensor (kernels quantize along the last axis or "

@@ -94,6 +94,13 @@ MXJIT_AVX512 uint16_t maxLane16(__m512i v) {
 /// |x| patterns of 32 bf16 values (their integer max is the block amax, NaN above Inf).
 MXJIT_AVX512 __m512i magnitudes16(__m512i x) { return _mm512_and_si512(x, _mm512_set1_epi16(0x7FFF)); }
 
+/// The scale code of n contiguous bf16 values (n a multiple of 32), as formats::scaleCode of their amax.
+MXJIT_AVX512 uint8_t contiguousScaleCode(const uint16_t* x, int64_t n, ElemFormat elem, ScaleMode mode) {
+  __m512i amax = _mm512_setzero_si512();
+  for (int64_t k = 0; k < n; k += 32) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_loadu_si512(x + k)));
+  return formats::scaleCode(uint32_t(maxLane16(amax)) << 16, elem, mode);
+}
+
 /// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
 /// each half, widened to the fp32 patterns it takes.
 MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {

@@ -9,6 +9,7 @@
 #include "OperandLoad.h"
 #include "ScalarPack.h"
 #include "VectorPack.h"
+#include "VectorQuantize.h"
 
 #define MXJIT_HELPER extern "C" __attribute__((always_inline))
 
@@ -420,34 +421,70 @@ MXJIT_HELPER void mxjit_gemm_2d2d_4x16(const abi::KernelArgs* args, const abi::W
   gemm2d2d<4, 16, 8>(args, item, K, N, outBf16, KT);
 }
 
+/// One row block of the quantize along the last axis: row r, block kb, into codes and plain scales.
+inline void quantizeRowBlock(const abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t inF32, int32_t elem,
+                             int32_t mode, int32_t block) {
+  float v[1024];
+  const int64_t first = r * K + kb * block;
+  for (int64_t i = 0; i < block; ++i) v[i] = loadValue(args->a, first + i, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
+  args->outScales[r * (K / block) + kb] =
+      formats::quantizeBlock(v, 1, block, ElemFormat(elem), ScaleMode(mode), static_cast<uint8_t*>(args->out) + first);
+}
+
+/// One block along M of column c: rows [first, first + n), scale row sr.
+inline void quantizeColumnBlock(const abi::KernelArgs* args, int64_t c, int64_t first, int64_t n, int64_t sr, int64_t C,
+                                int32_t inF32, int32_t elem, int32_t mode) {
+  float v[1024];
+  uint8_t q[1024];
+  uint8_t* codes = static_cast<uint8_t*>(args->out);
+  for (int64_t i = 0; i < n; ++i) v[i] = loadValue(args->a, (first + i) * C + c, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
+  args->outScales[sr * C + c] = formats::quantizeBlock(v, 1, n, ElemFormat(elem), ScaleMode(mode), q);
+  for (int64_t i = 0; i < n; ++i) codes[(first + i) * C + c] = q[i];
+}
+
 /// Quantize along the last axis: rows [begin, end) of a (rows, K) tensor into codes (out) and plain
 /// scales (outScales, (rows, K/block)).
 MXJIT_HELPER void mxjit_quantize_rows(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t inF32,
                                       int32_t elem, int32_t mode, int32_t block) {
-  const int64_t kBlocks = K / block;
-  float v[1024];
-  uint8_t* codes = static_cast<uint8_t*>(args->out);
   for (int64_t r = item->begin; r < item->end; ++r)
-    for (int64_t kb = 0; kb < kBlocks; ++kb) {
-      const int64_t first = r * K + kb * block;
-      for (int64_t i = 0; i < block; ++i) v[i] = loadValue(args->a, first + i, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
-      args->outScales[r * kBlocks + kb] =
-          formats::quantizeBlock(v, 1, block, ElemFormat(elem), ScaleMode(mode), codes + first);
-    }
+    for (int64_t kb = 0; kb < K / block; ++kb) quantizeRowBlock(args, r, kb, K, inF32, elem, mode, block);
 }
 
 /// Quantize along M (axis 0) of an (M, C) tensor: rows [begin, end) of one group (or all rows), columns
 /// of tile item->tile (CB wide), blocks restarting at `begin`; scale rows start at item->aux.
 MXJIT_HELPER void mxjit_quantize_cols(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t C, int32_t inF32,
                                       int32_t elem, int32_t mode, int32_t block, int32_t CB) {
-  float v[1024];
-  uint8_t q[1024];
-  uint8_t* codes = static_cast<uint8_t*>(args->out);
   for (int64_t c = item->tile * CB; c < C && c < (item->tile + 1) * CB; ++c)
+    for (int64_t first = item->begin, sr = item->aux; first < item->end; first += block, ++sr)
+      quantizeColumnBlock(args, c, first, item->end - first < block ? item->end - first : block, sr, C, inF32, elem, mode);
+}
+
+/// mxjit_quantize_rows for bf16 input on AVX-512 hosts: each block in 16-bit lanes where it can be.
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_rows_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K,
+                                                             int32_t elem, int32_t mode, int32_t block) {
+  const uint16_t* x = static_cast<const uint16_t*>(args->a);
+  uint8_t* codes = static_cast<uint8_t*>(args->out);
+  for (int64_t r = item->begin; r < item->end; ++r)
+    for (int64_t kb = 0; kb < K / block; ++kb) {
+      const int64_t first = r * K + kb * block;
+      if (!vec::quantizeContiguousBlock(x + first, block, ElemFormat(elem), ScaleMode(mode), codes + first,
+                                        args->outScales + r * (K / block) + kb))
+        quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
+    }
+}
+
+/// mxjit_quantize_cols for bf16 input on AVX-512 hosts: 32 columns a register where the tile has them.
+MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_cols_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t C,
+                                                             int32_t elem, int32_t mode, int32_t block, int32_t CB) {
+  const uint16_t* x = static_cast<const uint16_t*>(args->a);
+  uint8_t* codes = static_cast<uint8_t*>(args->out);
+  const int64_t c1 = C < (item->tile + 1) * CB ? C : (item->tile + 1) * CB;
+  for (int64_t c0 = item->tile * CB; c0 < c1; c0 += 32)
     for (int64_t first = item->begin, sr = item->aux; first < item->end; first += block, ++sr) {
       const int64_t n = item->end - first < block ? item->end - first : block;
-      for (int64_t i = 0; i < n; ++i) v[i] = loadValue(args->a, (first + i) * C + c, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
-      args->outScales[sr * C + c] = formats::quantizeBlock(v, 1, n, ElemFormat(elem), ScaleMode(mode), q);
-      for (int64_t i = 0; i < n; ++i) codes[(first + i) * C + c] = q[i];
+      if (c0 + 32 <= c1 && vec::quantizeColumnBlock(x + first * C + c0, n, C, ElemFormat(elem), ScaleMode(mode), codes + first * C + c0,
+                                                    args->outScales + sr * C + c0))
+        continue;
+      for (int64_t c = c0; c < c1 && c < c0 + 32; ++c) quantizeColumnBlock(args, c, first, n, sr, C, 0, elem, mode);
     }
 }

@@ -83,13 +83,6 @@ MXJIT_AVX512 uint32_t contiguousAmax(const uint16_t* x, int64_t n) {
   return static_cast<uint32_t>(_mm512_reduce_max_epu32(amax));
 }
 
-/// The scale code of n contiguous bf16 values (n a multiple of 32), as formats::scaleCode of their amax.
-MXJIT_AVX512 uint8_t contiguousScaleCode(const uint16_t* x, int64_t n, ElemFormat elem, ScaleMode mode) {
-  __m512i amax = _mm512_setzero_si512();
-  for (int64_t k = 0; k < n; k += 32) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_loadu_si512(x + k)));
-  return formats::scaleCode(uint32_t(maxLane16(amax)) << 16, elem, mode);
-}
-
 /// Rows k and k+1 (32 bf16 words each) as pair row k / 2 of a 32-column panel.
 MXJIT_AVX512 void storeInterleaved(__m512i row0, __m512i row1, const PairInterleave& interleave, uint32_t* words, int64_t k) {
   _mm512_storeu_si512(words + (k / 2) * 32, _mm512_permutex2var_epi16(row0, interleave.firstHalf, row1));

@@ -66,23 +66,44 @@ TEST(JitQuantizeGrouped, BlocksRestartAtEveryGroup) {
   const std::vector<int32_t> sizes = {5, 0, 40, 33};
   const HostTensor offs = offsTensor(sizes);
   const TensorView offsView = offs.view();
-  const HostTensor x = randomBf16({78, 24}, rng);
+  const int64_t cols = 72;  // two whole 32-column registers and a scalar remainder
+  const HostTensor x = randomBf16({78, cols}, rng);
   const int64_t scaleRows = 1 + 0 + 2 + 2;
-  HostTensor q(DType::E4M3, x.shape()), s(DType::E8M0, {scaleRows, 24});
+  HostTensor q(DType::E4M3, x.shape()), s(DType::E8M0, {scaleRows, cols});
   quantize(x.view(), 0, ElemFormat::E4M3, 32, ScaleMode::Floor, q.view(), s.view(), &offsView);
   // Each group quantized on its own, zero-padded to whole blocks, is the oracle.
   int64_t begin = 0, scaleRow = 0;
   for (int32_t size : sizes) {
     const int64_t padded = (size + 31) / 32 * 32;
-    HostTensor part(DType::BF16, {padded, 24});
-    std::copy_n(x.data<uint16_t>() + begin * 24, size * 24, part.data<uint16_t>());
+    HostTensor part(DType::BF16, {padded, cols});
+    std::copy_n(x.data<uint16_t>() + begin * cols, size * cols, part.data<uint16_t>());
     if (padded) {
       const formats::MXTensor want = formats::quantize(part.view(), 0, ElemFormat::E4M3, 32, ScaleMode::Floor);
-      for (int64_t i = 0; i < size * 24; ++i) ASSERT_EQ(q.bytes()[begin * 24 + i], want.qdata.bytes()[i]) << "group at " << begin;
-      for (int64_t i = 0; i < want.scales.numel(); ++i) ASSERT_EQ(s.bytes()[scaleRow * 24 + i], want.scales.bytes()[i]);
+      for (int64_t i = 0; i < size * cols; ++i) ASSERT_EQ(q.bytes()[begin * cols + i], want.qdata.bytes()[i]) << "group at " << begin;
+      for (int64_t i = 0; i < want.scales.numel(); ++i) ASSERT_EQ(s.bytes()[scaleRow * cols + i], want.scales.bytes()[i]);
     }
     begin += size, scaleRow += padded / 32;
   }
+}
+
+// Blocks the vector path hands back to the scalar codec (values that are fp8 subnormals at their block's
+// scale, Inf and NaN, a block of zeros, bf16 subnormals) mixed with ordinary ones, along both axes.
+TEST(JitQuantizeSpecialValues, EveryBlockMatchesScalar) {
+  std::mt19937 rng(9);
+  HostTensor x = randomBf16({64, 96}, rng);
+  uint16_t* v = x.data<uint16_t>();
+  for (int64_t i = 0; i < x.numel(); i += 37) v[i] = formats::floatToBf16(std::ldexp(formats::bf16ToFloat(v[i]), -24));
+  v[5] = 0x7F80, v[96 * 40 + 70] = 0x7FC1, v[96 * 33 + 3] = 0xFF80, v[17] = 0x0001;
+  for (int64_t i = 0; i < 32; ++i) v[96 * 10 + 32 + i] = 0, v[96 * (32 + i) + 64] = 0x8000;
+  for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
+      for (int axis : {1, 0}) {
+        const formats::MXTensor want = formats::quantize(x.view(), axis, elem, 32, mode);
+        HostTensor q(want.qdata.dtype(), x.shape()), s(DType::E8M0, want.scales.shape());
+        quantize(x.view(), axis, elem, 32, mode, q.view(), s.view());
+        EXPECT_EQ(differingElements(q, want.qdata), 0) << elemFormatName(elem) << " " << scaleModeName(mode) << " axis " << axis;
+        EXPECT_EQ(differingElements(s, want.scales), 0) << elemFormatName(elem) << " " << scaleModeName(mode) << " axis " << axis;
+      }
 }
 
 TEST(JitQuantizeErrors, NamesTheProblem) {
