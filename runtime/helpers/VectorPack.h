@@ -344,42 +344,63 @@ MXJIT_AVX512 void putTokenPair(uint32_t* words, const TokenPairLayout& layout, i
   for (int c = 0; c < 16; ++c) _mm512_storeu_si512(words + layout.word(p0 + pair - 15, c0 + c), gathered[c]);
 }
 
-/// 2d2d (wgrad) operand packing for 16 adjacent columns c0.. (c0 % 16 == 0) of a row-major [M, cols] bf16
-/// operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting at `begin` (or
-/// used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h; panels a multiple
-/// of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
+/// `W` (16 or 32) bf16 values from p as the low lanes of a register of 16-bit lanes (zeros above).
+template <int W>
+MXJIT_AVX512 __m512i loadColumns(const uint16_t* p) {
+  if constexpr (W == 32) return _mm512_loadu_si512(p);
+  else return _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
+/// 2d2d (wgrad) operand packing for W (16 or 32) adjacent columns c0.. (c0 % 16 == 0) of a row-major
+/// [M, cols] bf16 operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting
+/// at `begin` (or used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h;
+/// panels a multiple of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
+/// Blocks quantize in 16-bit lanes (Bf16LaneQuantize.h) where they can, else through the fp32 codec.
+template <int W>
 MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int32_t load,
                                    ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, const TokenPairLayout& layout,
                                    uint16_t* dst) {
-  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + 16 > cols || block % 2 || layout.panel % 16)
+  static_assert(W == 16 || W == 32);
+  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + W > cols || block % 2 || layout.panel % 16)
     return false;
   const bool quantize = load == abi::kQuantizeBf16;
   const int evenShift = layout.natural ? 0 : 16;
+  const PairInterleave interleave = pairInterleave(!layout.natural);  // the even token's slot
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
-  __m512i gathered[16];
+  __m512i gathered[W / 16][16];
   for (int64_t first = begin; first < end; first += block) {
     const int64_t n = end - first < block ? end - first : block;
     __m512i codes = _mm512_setzero_si512();
+    LaneGrid grid;
+    bool inLanes = !quantize;
     if (quantize) {
       __m512i amax = _mm512_setzero_si512();
-      for (int64_t i = 0; i < n; ++i)
-        amax = _mm512_max_epu32(amax, absBits(src + (first + i) * cols + c0));
-      codes = scaleCodes(amax, elem, mode);
+      for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(loadColumns<W>(src + (first + i) * cols + c0)));
+      codes = scaleCodes16(amax, elem, mode);
+      inLanes = laneGrid(codes, elem, &grid);
     }
     for (int64_t i = 0; i < n; i += 2) {
-      const __m512 even = widenBf16(src + (first + i) * cols + c0);
-      const __m512i e = quantize ? quantizeDequantizeToBf16(even, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(even), 16);
-      __m512i o = _mm512_setzero_si512();
-      if (i + 1 < n) {
-        const __m512 odd = widenBf16(src + (first + i + 1) * cols + c0);
-        o = quantize ? quantizeDequantizeToBf16(odd, codes, elem, mode) : _mm512_srli_epi32(_mm512_castps_si512(odd), 16);
+      const uint16_t* even = src + (first + i) * cols + c0;
+      const bool hasOdd = i + 1 < n;
+      const int64_t pair = (first + i - begin) / 2;
+      __m512i e = loadColumns<W>(even), o = hasOdd ? loadColumns<W>(even + cols) : _mm512_setzero_si512();
+      if (inLanes && (!quantize || (quantizeDequantize32(e, grid, elem, mode, &e) && quantizeDequantize32(o, grid, elem, mode, &o)))) {
+        for (int h = 0; h < W / 16; ++h)
+          putTokenPair(words, layout, p0, c0 + 16 * h, pair,
+                       _mm512_permutex2var_epi16(e, h ? interleave.secondHalf : interleave.firstHalf, o), gathered[h]);
+        continue;
       }
-      putTokenPair(words, layout, p0, c0, (first + i - begin) / 2,
-                   _mm512_or_si512(_mm512_slli_epi32(e, evenShift), _mm512_slli_epi32(o, 16 - evenShift)), gathered);
+      for (int h = 0; h < W / 16; ++h) {  // the fp32 codec, 16 columns at a time
+        const __m512i laneCodes = _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64(codes, 1) : _mm512_castsi512_si256(codes));
+        const __m512i ev = quantizeDequantizeToBf16(widenBf16(even + 16 * h), laneCodes, elem, mode);
+        const __m512i od = hasOdd ? quantizeDequantizeToBf16(widenBf16(even + cols + 16 * h), laneCodes, elem, mode) : _mm512_setzero_si512();
+        putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_or_si512(_mm512_slli_epi32(ev, evenShift), _mm512_slli_epi32(od, 16 - evenShift)),
+                     gathered[h]);
+      }
     }
   }
   for (int64_t pair = (end - begin + 1) / 2; pair < layout.paddedPairs(end - begin) || (!layout.panel && pair % 16); ++pair)
-    putTokenPair(words, layout, p0, c0, pair, _mm512_setzero_si512(), gathered);
+    for (int h = 0; h < W / 16; ++h) putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_setzero_si512(), gathered[h]);
   return true;
 }
 

@@ -149,15 +149,19 @@ TEST(VectorCodec, ScaleCodesMatchTheScalarCodec) {
       }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(const uint16_t* src, int64_t begin, int64_t end,
-                                                                               int64_t cols, int64_t c0, int32_t load, int64_t p0,
+__attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(int width, const uint16_t* src, int64_t begin,
+                                                                               int64_t end, int64_t cols, int64_t c0, int32_t load,
+                                                                               ElemFormat f, ScaleMode mode, int64_t p0,
                                                                                const helpers::TokenPairLayout& layout, uint16_t* dst) {
-  return helpers::vec::packTokenColumns(src, begin, end, cols, c0, load, ElemFormat::E4M3, ScaleMode::RCeil, 32, p0, layout, dst);
+  return width == 32 ? helpers::vec::packTokenColumns<32>(src, begin, end, cols, c0, load, f, mode, 32, p0, layout, dst)
+                     : helpers::vec::packTokenColumns<16>(src, begin, end, cols, c0, load, f, mode, 32, p0, layout, dst);
 }
 
-// The 2d2d packers' two paths write the same words: the vector one (16 columns at a time) and the scalar
-// cold path, for the vdpbf16ps panels and AMX's panels and column-major rows, groups of every parity and
-// padding, quantized and high-precision; and the pad pairs AMX tiles read are zero.
+// The 2d2d packers' two paths write the same words: the vector one (32 or 16 columns at a time, blocks in
+// 16-bit lanes or through the fp32 codec) and the scalar cold path, for the vdpbf16ps panels and AMX's
+// panels and column-major rows, groups of every parity and padding, quantized (both formats, two scale
+// modes; some blocks with values below the fp8 normal range) and high-precision; and the pad pairs AMX
+// tiles read are zero.
 TEST(VectorCodec, TokenPackingVectorEqualsScalarInEveryLayout) {
   if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
   const std::vector<int64_t> groupSizes = {0, 1, 5, 32, 37, 64};
@@ -168,24 +172,32 @@ TEST(VectorCodec, TokenPackingVectorEqualsScalarInEveryLayout) {
   std::normal_distribution<float> normal(0.0f, 3.0f);
   std::vector<uint16_t> src(m * cols);
   for (uint16_t& v : src) v = formats::floatToBf16(normal(rng));
+  for (size_t i = 0; i < src.size(); i += 53) src[i] = formats::floatToBf16(formats::bf16ToFloat(src[i]) * 0x1p-20f);
   for (bool amx : {false, true})
     for (int which : {0, 1})
-      for (int32_t load : {int32_t(mxjit::abi::kQuantizeBf16), int32_t(mxjit::abi::kHighPrecisionBf16)}) {
-        const helpers::TokenPairLayout layout =
-            amx ? helpers::amxTokenLayout(which, m, groups) : helpers::vdpbf16TokenLayout(which, m, groups);
-        std::vector<uint16_t> vec(2 * layout.words(cols), 0xABCD), cold = vec;
-        for (int64_t g = 0, begin = 0, p0 = 0; g < groups; begin += groupSizes[g], p0 += layout.paddedPairs(groupSizes[g]), ++g) {
-          const int64_t end = begin + groupSizes[g];
-          for (int64_t c0 = 0; c0 < cols; c0 += 16)
-            ASSERT_TRUE(packColumnsVector(src.data(), begin, end, cols, c0, load, p0, layout, vec.data()));
-          mxjit_cold_pack_token_columns_bf16(src.data(), begin, end, m, cols, 0, cols, 0, load, int32_t(ElemFormat::E4M3),
-                                             int32_t(ScaleMode::RCeil), 32, p0, &layout, cold.data());
-          for (int64_t pair = (groupSizes[g] + 1) / 2; pair < layout.paddedPairs(groupSizes[g]); ++pair)
-            for (int64_t c = 0; c < cols; ++c)
-              ASSERT_EQ(reinterpret_cast<const uint32_t*>(vec.data())[layout.word(p0 + pair, c)], 0u) << "pad pair " << pair;
-        }
-        ASSERT_EQ(vec, cold) << (amx ? "amx" : "vdpbf16ps") << " operand " << which << " load " << load;
-      }
+      for (int32_t load : {int32_t(mxjit::abi::kQuantizeBf16), int32_t(mxjit::abi::kHighPrecisionBf16)})
+        for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+          for (ScaleMode mode : {ScaleMode::RCeil, ScaleMode::Floor})
+            for (int width : {16, 32}) {
+              const helpers::TokenPairLayout layout =
+                  amx ? helpers::amxTokenLayout(which, m, groups) : helpers::vdpbf16TokenLayout(which, m, groups);
+              std::vector<uint16_t> vec(2 * layout.words(cols), 0xABCD), cold = vec;
+              for (int64_t g = 0, begin = 0, p0 = 0; g < groups; begin += groupSizes[g], p0 += layout.paddedPairs(groupSizes[g]), ++g) {
+                const int64_t end = begin + groupSizes[g];
+                for (int64_t c0 = 0; c0 < cols;) {  // 32 columns then 16 when width is 32
+                  const int w = c0 + width <= cols ? width : 16;
+                  ASSERT_TRUE(packColumnsVector(w, src.data(), begin, end, cols, c0, load, f, mode, p0, layout, vec.data()));
+                  c0 += w;
+                }
+                mxjit_cold_pack_token_columns_bf16(src.data(), begin, end, m, cols, 0, cols, 0, load, int32_t(f), int32_t(mode), 32, p0,
+                                                   &layout, cold.data());
+                for (int64_t pair = (groupSizes[g] + 1) / 2; pair < layout.paddedPairs(groupSizes[g]); ++pair)
+                  for (int64_t c = 0; c < cols; ++c)
+                    ASSERT_EQ(reinterpret_cast<const uint32_t*>(vec.data())[layout.word(p0 + pair, c)], 0u) << "pad pair " << pair;
+              }
+              ASSERT_EQ(vec, cold) << (amx ? "amx" : "vdpbf16ps") << " operand " << which << " load " << load << " "
+                                   << elemFormatName(f) << " " << scaleModeName(mode) << " width " << width;
+            }
 }
 
 }  // namespace
