@@ -56,6 +56,12 @@ std::string_view microkernelName(Microkernel m) {
   return "?";
 }
 
+int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK) {
+  if (!stridedAlongK) return 1;
+  const int64_t fit = kStreamPanelBytes / (std::max<int64_t>(k, 1) * 32 * 2);
+  return std::clamp<int64_t>(fit, 4, kMaxStreamPanels);
+}
+
 int64_t KernelPlan::packedAFloats(int64_t m) const {
   // bf16: token pairs (one dword each, the size of a float) in their layout; fp32: rows of tokens,
   // where a slab may read past the end.
@@ -83,15 +89,15 @@ int64_t KernelPlan::threadScratchFloats() const {
   if (micro == Microkernel::AmxBf16)
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand; the streaming
-  // stage's operand is kStreamPanels bf16 panels (K x NR each, half a float per value).
-  if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + kStreamPanels * nr * (k + 1) / 2 + 16;
+  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value).
+  if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;
 }
 
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
-                              kindName(kind), streamPanels ? " stream_panels" : "", microkernelName(micro),
+                              kindName(kind), streamPanels ? fmt::format(" stream_panels={}", panelsPerItem) : "", microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));
   if (kind == PlanKind::Gemm2d3d || kind == PlanKind::Gemm2d2d)

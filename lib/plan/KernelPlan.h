@@ -28,10 +28,14 @@ constexpr int64_t kStreamRowsBytes = int64_t(1) << 20;
 /// equal at 2048 rows); AMX targets keep their tile plan for anything larger than decode.
 bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx);
 
-/// 32-column weight panels per item of the AVX512-BF16 weight-streaming stage when the weights are strided
-/// along K ([E,K,N]): a row is read four panels wide per visit (runtime/helpers/VectorPack.h,
-/// packQuantizedPanels); 20% faster dgrad at decode shapes, where the weights are requantized each call.
-constexpr int64_t kStreamPanels = 4;
+/// 32-column weight panels per item of the AVX512-BF16 weight-streaming stage. Weights strided along K
+/// ([E,K,N]) are read a row several panels wide per visit (runtime/helpers/VectorPack.h,
+/// packQuantizedPanels): each row sits on its own page, so wider visits read more per page and TLB miss
+/// (dgrad at 64,4096,1536,8, weights requantized each call: 4 panels 3.6, 8 panels 5.0 G values/s a
+/// core; 16 no better). Capped so the item's packed panels stay within kStreamPanelBytes. Contiguous
+/// weights take one panel per item (more would only crowd the cache).
+constexpr int64_t kMaxStreamPanels = 8, kStreamPanelBytes = int64_t(2) << 20;
+int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {
@@ -96,6 +100,7 @@ struct KernelPlan {
   int32_t colsPerItem = 64;  // columns per packing / quantize work item
   bool grouped = false;      // QuantizeCols: blocks restart at each group start
   bool streamPanels = false;  // Gemm2d3d weight-streaming plan (streamWeightPanels)
+  int32_t panelsPerItem = 1;  // weight-streaming items' 32-column panels (streamPanelsPerItem)
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

@@ -79,9 +79,10 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       if (p.micro == Microkernel::Avx512Bf16) {
-        // Weights strided along K take kStreamPanels panels per item (a row read four panels wide per
-        // visit); contiguous ones one (more would only crowd the cache). The packer is a part of its own.
-        const int64_t panels = enk ? 1 : kStreamPanels;
+        // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
+        // part of its own.
+        const int64_t panels = streamPanelsPerItem(p.k, !enk);
+        p.panelsPerItem = static_cast<int32_t>(panels);
         panel.push_back(panels);
         p.stages.push_back({"decode", "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr * panels),
                             true, {p.k, p.n, outBf16, panels}, StagePart{"mxjit_pack_panels_bf16", panel}});

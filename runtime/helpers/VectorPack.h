@@ -249,7 +249,7 @@ MXJIT_AVX512 __m512i join32(__m512i first, __m512i second) {
 /// Panels tile .. tile + panels - 1 (32 columns each, panels <= kMaxPanels) of group g's bf16 B (logically
 /// [K, N]) quantized along K in blocks of `block` and dequantized (fused quantize), as packDequantizedPanel
 /// lays them out, panel p at dst + p * width * 32.
-constexpr int64_t kMaxPanels = 4;
+constexpr int64_t kMaxPanels = 8;  // plan::kMaxStreamPanels
 MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, int64_t tile, int64_t panels, uint16_t* dst,
                                       int64_t K, int64_t width, bool swapPairs, int64_t N, bool enk, int32_t load,
                                       ElemFormat elem, ScaleMode mode, int32_t block) {
@@ -289,15 +289,16 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
   // on its own page, often one cache set), so one pass over a block reads every panel's columns of a
   // row together (panels x 64 bytes a visit) and stages them for the quantize pass.
   const PairInterleave interleave = pairInterleave(swapPairs);
-  alignas(64) uint16_t staged[128 * NR];
+  alignas(64) uint16_t staged[256 * NR];
   const int64_t rowWords = panels * NR;  // staged bf16 values per row
-  const bool stage = block * rowWords <= 128 * NR;
+  const bool stage = block * rowWords <= 256 * NR;
   for (int64_t k0 = 0; k0 < K; k0 += block) {
     __m512i amax[kMaxPanels];
     for (int64_t p = 0; p < panels; ++p) amax[p] = _mm512_setzero_si512();
     for (int64_t k = k0; k < k0 + block; ++k) {
       const uint16_t* row = x + (g * K + k) * N + j0;
-      if (k + block < K) _mm_prefetch(reinterpret_cast<const char*>(row + block * N), _MM_HINT_T0);
+      if (k + block < K)  // every line this visit reads, a block ahead
+        for (int64_t p = 0; p < panels; ++p) _mm_prefetch(reinterpret_cast<const char*>(row + block * N + NR * p), _MM_HINT_T0);
       for (int64_t p = 0; p < panels; ++p) {
         const __m512i v = _mm512_loadu_si512(row + NR * p);
         amax[p] = _mm512_max_epu16(amax[p], magnitudes16(v));

@@ -26,6 +26,7 @@ const Case kCases[] = {
     {"tiny_groups_1_to_7", {1, 2, 3, 4, 5, 6, 7}, 0, 96, 64},
     {"rows_past_last_group", {10, 20}, 5, 64, 64},
     {"many_tiles", {150, 3, 90}, 0, 128, 160},
+    {"wide_panel_items", {5, 9}, 0, 320, 544},  // streaming items of 8 panels and a partial one, both ways
 };
 
 // Plan 0: the runtime's choice (these shapes stream weight panels); 1: the row-tile plan forced, the one
