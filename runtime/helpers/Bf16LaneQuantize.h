@@ -6,6 +6,7 @@
 // RCEIL past the max) are reported and the caller takes the fp32 path (MxVectorCodec.h) for them; the
 // bits equal the scalar codec's (tests/codegen/VectorCodecTest.cpp checks every bf16 x every scale).
 #pragma once
+#include "ColdPaths.h"
 #include "MxVectorCodec.h"
 
 namespace mxjit::helpers::vec {
@@ -81,6 +82,17 @@ MXJIT_AVX512 bool quantize32(__m512i x, const LaneGrid& grid, ElemFormat f, Scal
   const __m512i sign = _mm512_and_si512(_mm512_srli_epi16(x, 8), _mm512_set1_epi16(0x80));
   *out = _mm512_cvtepi16_epi8(_mm512_or_si512(code, sign));
   return true;
+}
+
+/// The fp32 codec (MxVectorCodec.h) on 32 bf16 lanes at per-lane scale codes (16-bit lanes): what the
+/// callers fall back to for blocks the lanes cannot do. A cold path compiled into the runtime
+/// (ColdPaths.h): inlined it was a large share of each kernel's machine code and compile time.
+MXJIT_AVX512 __m512i quantizeDequantize32Fp32(__m512i x, __m512i codes, ElemFormat f, ScaleMode mode) {
+  alignas(64) uint16_t values[32], laneCodes[32], out[32];
+  _mm512_store_si512(values, x);
+  _mm512_store_si512(laneCodes, codes);
+  mxjit_cold_quantize_dequantize32(values, laneCodes, static_cast<int32_t>(f), static_cast<int32_t>(mode), out);
+  return _mm512_load_si512(out);
 }
 
 /// The largest of 32 unsigned 16-bit lanes (phminposuw finds the least of the complements).

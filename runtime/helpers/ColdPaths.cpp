@@ -1,6 +1,11 @@
 // Compiled by the host compiler into the runtime library (see ColdPaths.h): the scalar packers plus the
 // bf16 conversion and pair layouts of the vector kernels.
 #include "ColdPaths.h"
+
+// GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "MxVectorCodec.h"
 #include "ScalarPack.h"
 #include "TokenPairLayout.h"
 
@@ -49,10 +54,21 @@ extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begi
   }
 }
 
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_quantize_dequantize32(
+    const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out) {
+  for (int h = 0; h < 32; h += 16) {
+    const __m512 v = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + h))), 16));
+    const __m512i c = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + h)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + h),
+                        _mm512_cvtepi32_epi16(vec::quantizeDequantizeToBf16(v, c, ElemFormat(elem), ScaleMode(mode))));
+  }
+}
+
 namespace mxjit::helpers {
-const ColdPathSymbol kColdPathSymbols[3] = {
+const ColdPathSymbol kColdPathSymbols[4] = {
     {"mxjit_cold_pack_row_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
+    {"mxjit_cold_quantize_dequantize32", reinterpret_cast<void*>(&mxjit_cold_quantize_dequantize32)},
 };
 }  // namespace mxjit::helpers

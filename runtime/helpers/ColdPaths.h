@@ -25,6 +25,10 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
                                         int64_t c1, int32_t transposed, int32_t load, int32_t elem, int32_t mode,
                                         int32_t block, int64_t p0, const mxjit::helpers::TokenPairLayout* layout,
                                         uint16_t* dst);
+
+/// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
+/// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.
+void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out);
 }
 
 namespace mxjit::helpers {
@@ -33,5 +37,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[3];
+extern const ColdPathSymbol kColdPathSymbols[4];
 }  // namespace mxjit::helpers

@@ -151,13 +151,13 @@ MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi:
   const int64_t last = (item->tile + 1) * CB < cols ? (item->tile + 1) * CB : cols;
   int64_t c = item->tile * CB;
   // Row-major operands: 32 columns at a time in vectors, then 16; the rest (and [cols, M] operands) element-wise.
-  const uint16_t* bf16 = static_cast<const uint16_t*>(src);
-  for (; !transposed && c % 16 == 0 && c + 32 <= last; c += 32)
-    if (!vec::packTokenColumns<32>(bf16, begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode), block, p0, layout, dst))
+  // One call site: the packer is inlined once.
+  for (int width = 32; !transposed && c % 16 == 0 && c + 16 <= last; c += width) {
+    width = c + 32 <= last ? 32 : 16;
+    if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, width, load, ElemFormat(elem),
+                               ScaleMode(mode), block, p0, layout, dst))
       break;
-  for (; !transposed && c % 16 == 0 && c + 16 <= last; c += 16)
-    if (!vec::packTokenColumns<16>(bf16, begin, end, cols, c, load, ElemFormat(elem), ScaleMode(mode), block, p0, layout, dst))
-      break;
+  }
   if (c < last)
     mxjit_cold_pack_token_columns_bf16(src, begin, end, args->m, cols, c, last, transposed, load, elem, mode, block, p0,
                                        &layout, dst);

@@ -10,6 +10,14 @@
 #include "MxVectorCodec.h"
 #include "TokenPairLayout.h"
 
+// Keeps clang from unrolling a loop whose trip count is a plan constant (GCC, building the tests, has
+// no such pragma and would warn).
+#ifdef __clang__
+#define MXJIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define MXJIT_NO_UNROLL
+#endif
+
 namespace mxjit::helpers::vec {
 
 /// Lanes' low halves -> 16 bf16 values; pairs swapped (odd element first) when `swapPairs`.
@@ -130,16 +138,19 @@ MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_
 }
 
 /// One block of `block` contiguous bf16 values quantized and dequantized into dst (pairs swapped when
-/// asked) in 16-bit lanes (Bf16LaneQuantize.h); false where that does not apply, dst then partly written.
-MXJIT_AVX512 bool quantizeBlockInLanes(const uint16_t* x, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
-                                       uint16_t* dst) {
+/// asked): in 16-bit lanes (Bf16LaneQuantize.h), the fp32 codec for registers they cannot do. False
+/// (nothing written) unless the block is a multiple of 32.
+MXJIT_AVX512 bool packQuantizedBlock(const uint16_t* x, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
+                                     uint16_t* dst) {
   if (block % 32) return false;
+  const uint8_t code = contiguousScaleCode(x, block, elem, mode);
   LaneGrid grid;
-  if (!laneGrid(contiguousScaleCode(x, block, elem, mode), elem, &grid)) return false;
+  const bool inLanes = laneGrid(code, elem, &grid);
   for (int64_t k = 0; k < block; k += 32) {
-    __m512i v;
-    if (!quantizeDequantize32(_mm512_loadu_si512(x + k), grid, elem, mode, &v)) return false;
-    _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(v, 16) : v);
+    const __m512i v = _mm512_loadu_si512(x + k);
+    __m512i q;
+    if (!inLanes || !quantizeDequantize32(v, grid, elem, mode, &q)) q = quantizeDequantize32Fp32(v, _mm512_set1_epi16(code), elem, mode);
+    _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(q, 16) : q);
   }
   return true;
 }
@@ -162,7 +173,7 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
     for (int64_t k0 = 0; k0 < K; k0 += block) {
-      if (quantizeBlockInLanes(x + k0, block, elem, mode, swapPairs, dst + k0)) continue;
+      if (packQuantizedBlock(x + k0, block, elem, mode, swapPairs, dst + k0)) continue;
       const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
@@ -273,9 +284,9 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
               const uint16_t* at = x + (column0 + c) * K + k;
               LaneGrid grid;
               __m512i pairs;
-              if (!laneGrid(codes[c], elem, &grid) || !quantizeDequantize32(_mm512_loadu_si512(at), grid, elem, mode, &pairs))
-                pairs = join32(quantizeDequantizeToBf16(widenBf16(at), codes[c], elem, mode),
-                               quantizeDequantizeToBf16(widenBf16(at + 16), codes[c], elem, mode));
+              const __m512i x = _mm512_loadu_si512(at);
+              if (!laneGrid(codes[c], elem, &grid) || !quantizeDequantize32(x, grid, elem, mode, &pairs))
+                pairs = quantizeDequantize32Fp32(x, _mm512_set1_epi16(codes[c]), elem, mode);
               r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
             }
             storeTransposed(r, words, k, jj0);
@@ -305,28 +316,26 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
         if (stage) _mm512_store_si512(staged + (k - k0) * rowWords + NR * p, v);
       }
     }
+    // Not unrolled: the plan's panel count is a constant, and eight copies of this body cost compile time.
+MXJIT_NO_UNROLL
     for (int64_t p = 0; p < panels; ++p) {
       uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
       const __m512i codes = scaleCodes16(amax[p], elem, mode);
       LaneGrid grid;
       const bool inLanes = laneGrid(codes, elem, &grid);
-      const __m512i codes0 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(codes));
-      const __m512i codes1 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(codes, 1));
       for (int64_t k = k0; k < k0 + block; k += 2) {
         const uint16_t* row = stage ? staged + (k - k0) * rowWords + p * NR : x + (g * K + k) * N + j0 + p * NR;
-        const int64_t next = stage ? rowWords : N;
+        const __m512i rowK = _mm512_loadu_si512(row), rowNext = _mm512_loadu_si512(row + (stage ? rowWords : N));
         __m512i even, odd;
-        if (!inLanes || !quantizeDequantize32(_mm512_loadu_si512(row), grid, elem, mode, &even) ||
-            !quantizeDequantize32(_mm512_loadu_si512(row + next), grid, elem, mode, &odd)) {
-          even = join32(quantizeDequantizeToBf16(widenBf16(row), codes0, elem, mode),
-                        quantizeDequantizeToBf16(widenBf16(row + 16), codes1, elem, mode));
-          odd = join32(quantizeDequantizeToBf16(widenBf16(row + next), codes0, elem, mode),
-                       quantizeDequantizeToBf16(widenBf16(row + next + 16), codes1, elem, mode));
+        if (!inLanes || !quantizeDequantize32(rowK, grid, elem, mode, &even) || !quantizeDequantize32(rowNext, grid, elem, mode, &odd)) {
+          even = quantizeDequantize32Fp32(rowK, codes, elem, mode);
+          odd = quantizeDequantize32Fp32(rowNext, codes, elem, mode);
         }
         storeInterleaved(even, odd, interleave, words, k);
       }
     }
   }
+MXJIT_NO_UNROLL
   for (int64_t p = 0; p < panels; ++p) zeroPairRowsPast(reinterpret_cast<uint32_t*>(dst + p * width * NR), K, width);
   return true;
 }
@@ -345,30 +354,22 @@ MXJIT_AVX512 void putTokenPair(uint32_t* words, const TokenPairLayout& layout, i
   for (int c = 0; c < 16; ++c) _mm512_storeu_si512(words + layout.word(p0 + pair - 15, c0 + c), gathered[c]);
 }
 
-/// `W` (16 or 32) bf16 values from p as the low lanes of a register of 16-bit lanes (zeros above).
-template <int W>
-MXJIT_AVX512 __m512i loadColumns(const uint16_t* p) {
-  if constexpr (W == 32) return _mm512_loadu_si512(p);
-  else return _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-
-/// 2d2d (wgrad) operand packing for W (16 or 32) adjacent columns c0.. (c0 % 16 == 0) of a row-major
+/// 2d2d (wgrad) operand packing for `width` (16 or 32) adjacent columns c0.. (c0 % 16 == 0) of a row-major
 /// [M, cols] bf16 operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting
 /// at `begin` (or used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h;
 /// panels a multiple of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
 /// Blocks quantize in 16-bit lanes (Bf16LaneQuantize.h) where they can, else through the fp32 codec.
-template <int W>
-MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int32_t load,
-                                   ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0, const TokenPairLayout& layout,
-                                   uint16_t* dst) {
-  static_assert(W == 16 || W == 32);
-  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 + W > cols || block % 2 || layout.panel % 16)
+MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int width,
+                                   int32_t load, ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0,
+                                   const TokenPairLayout& layout, uint16_t* dst) {
+  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || (width != 16 && width != 32) || c0 + width > cols ||
+      block % 2 || layout.panel % 16)
     return false;
   const bool quantize = load == abi::kQuantizeBf16;
-  const int evenShift = layout.natural ? 0 : 16;
+  const __mmask32 columns = width == 32 ? 0xFFFFFFFFu : 0xFFFFu;
   const PairInterleave interleave = pairInterleave(!layout.natural);  // the even token's slot
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
-  __m512i gathered[W / 16][16];
+  __m512i gathered[2][16];
   for (int64_t first = begin; first < end; first += block) {
     const int64_t n = end - first < block ? end - first : block;
     __m512i codes = _mm512_setzero_si512();
@@ -376,32 +377,26 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
     bool inLanes = !quantize;
     if (quantize) {
       __m512i amax = _mm512_setzero_si512();
-      for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(loadColumns<W>(src + (first + i) * cols + c0)));
+      for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_maskz_loadu_epi16(columns, src + (first + i) * cols + c0)));
       codes = scaleCodes16(amax, elem, mode);
       inLanes = laneGrid(codes, elem, &grid);
     }
     for (int64_t i = 0; i < n; i += 2) {
       const uint16_t* even = src + (first + i) * cols + c0;
-      const bool hasOdd = i + 1 < n;
-      const int64_t pair = (first + i - begin) / 2;
-      __m512i e = loadColumns<W>(even), o = hasOdd ? loadColumns<W>(even + cols) : _mm512_setzero_si512();
-      if (inLanes && (!quantize || (quantizeDequantize32(e, grid, elem, mode, &e) && quantizeDequantize32(o, grid, elem, mode, &o)))) {
-        for (int h = 0; h < W / 16; ++h)
-          putTokenPair(words, layout, p0, c0 + 16 * h, pair,
-                       _mm512_permutex2var_epi16(e, h ? interleave.secondHalf : interleave.firstHalf, o), gathered[h]);
-        continue;
+      const __m512i rowE = _mm512_maskz_loadu_epi16(columns, even);
+      const __m512i rowO = i + 1 < n ? _mm512_maskz_loadu_epi16(columns, even + cols) : _mm512_setzero_si512();
+      __m512i e = rowE, o = rowO;
+      if (quantize && (!inLanes || !quantizeDequantize32(rowE, grid, elem, mode, &e) || !quantizeDequantize32(rowO, grid, elem, mode, &o))) {
+        e = quantizeDequantize32Fp32(rowE, codes, elem, mode);
+        o = quantizeDequantize32Fp32(rowO, codes, elem, mode);
       }
-      for (int h = 0; h < W / 16; ++h) {  // the fp32 codec, 16 columns at a time
-        const __m512i laneCodes = _mm512_cvtepu16_epi32(h ? _mm512_extracti64x4_epi64(codes, 1) : _mm512_castsi512_si256(codes));
-        const __m512i ev = quantizeDequantizeToBf16(widenBf16(even + 16 * h), laneCodes, elem, mode);
-        const __m512i od = hasOdd ? quantizeDequantizeToBf16(widenBf16(even + cols + 16 * h), laneCodes, elem, mode) : _mm512_setzero_si512();
-        putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_or_si512(_mm512_slli_epi32(ev, evenShift), _mm512_slli_epi32(od, 16 - evenShift)),
-                     gathered[h]);
-      }
+      for (int h = 0; h < width / 16; ++h)
+        putTokenPair(words, layout, p0, c0 + 16 * h, (first + i - begin) / 2,
+                     _mm512_permutex2var_epi16(e, h ? interleave.secondHalf : interleave.firstHalf, o), gathered[h]);
     }
   }
   for (int64_t pair = (end - begin + 1) / 2; pair < layout.paddedPairs(end - begin) || (!layout.panel && pair % 16); ++pair)
-    for (int h = 0; h < W / 16; ++h) putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_setzero_si512(), gathered[h]);
+    for (int h = 0; h < width / 16; ++h) putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_setzero_si512(), gathered[h]);
   return true;
 }
 

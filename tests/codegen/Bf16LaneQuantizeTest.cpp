@@ -2,11 +2,11 @@
 // pattern at every scale code, both formats, every scale mode. Lanes it takes must match bit for bit;
 // lanes it hands back must be exactly those it cannot do (fp8 subnormals, NaN, RCEIL past the max); scale codes
 // outside its range must be refused.
-#include "Bf16LaneQuantize.h"
-
 // GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "Bf16LaneQuantize.h"
+
 #include "formats/BlockCodec.h"
 
 #include <gtest/gtest.h>

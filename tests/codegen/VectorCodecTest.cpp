@@ -2,13 +2,13 @@
 // definitions in lib/formats: every fp8 code under every e8m0 scale, both formats; and the quantize
 // round trip on values around every format boundary, under every scale mode; the 2d2d token packers'
 // vector path against their scalar cold path.
+// GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "ColdPaths.h"
 #include "MxVectorCodec.h"
 #include "VectorPack.h"
 
-// GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "formats/BlockCodec.h"
 
 #include <gtest/gtest.h>
@@ -153,8 +153,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(int 
                                                                                int64_t end, int64_t cols, int64_t c0, int32_t load,
                                                                                ElemFormat f, ScaleMode mode, int64_t p0,
                                                                                const helpers::TokenPairLayout& layout, uint16_t* dst) {
-  return width == 32 ? helpers::vec::packTokenColumns<32>(src, begin, end, cols, c0, load, f, mode, 32, p0, layout, dst)
-                     : helpers::vec::packTokenColumns<16>(src, begin, end, cols, c0, load, f, mode, 32, p0, layout, dst);
+  return helpers::vec::packTokenColumns(src, begin, end, cols, c0, width, load, f, mode, 32, p0, layout, dst);
 }
 
 // The 2d2d packers' two paths write the same words: the vector one (32 or 16 columns at a time, blocks in
