@@ -62,6 +62,30 @@ MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i 
   return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
 }
 
+/// 32 codes -> 32 dequantized bf16 values by arithmetic alone, where every code is a normal value or zero:
+/// a normal fp8 value's exponent and mantissa fields, shifted into bf16's, are its bf16 bits less the
+/// difference of the exponent biases, which the block scale folds in (`exponentShift` as for dequantize32).
+/// False where a code is a subnormal, NaN or Inf (dequantize32's table takes those). Exact over the same
+/// scale range; cheaper than the table lookup (no cross-lane permutes).
+MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemFormat f, __m512i* out) {
+  const formats::ElemTraits t = formats::elemTraits(f);
+  const int drop = 7 - t.mantissaBits;
+  // Magnitudes (bytes) 1 .. 2^mbits - 1 are subnormal (magnitude - 1 wraps zero past them); from the
+  // first NaN / Inf magnitude on they are special.
+  const __m256i magnitudes = _mm256_and_si256(codes, _mm256_set1_epi8(0x7F));
+  const char special = f == ElemFormat::E4M3 ? 0x7F : 0x7C;
+  if (_mm256_cmplt_epu8_mask(_mm256_sub_epi8(magnitudes, _mm256_set1_epi8(1)), _mm256_set1_epi8(static_cast<char>((1 << t.mantissaBits) - 1))) |
+      _mm256_cmpge_epu8_mask(magnitudes, _mm256_set1_epi8(special)))
+    return false;
+  const __m512i c = _mm512_cvtepu8_epi16(codes);
+  const __m512i fields = _mm512_and_si512(_mm512_slli_epi16(c, drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
+  const __m512i rebias = _mm512_add_epi16(exponentShift, _mm512_set1_epi16(static_cast<int16_t>((127 - t.exponentBias) << 7)));
+  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(c, _mm512_set1_epi16(0x7F)), fields, rebias);
+  // magnitude | (c << 8 & 0x8000): the sign
+  *out = _mm512_ternarylogic_epi32(magnitude, _mm512_slli_epi16(c, 8), _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
+  return true;
+}
+
 MXJIT_AVX512 bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
 MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
 
@@ -206,11 +230,14 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
           const uint8_t* scales = args->bScales + column * kBlocks;
           const uint8_t* at = codes + column * K + k;
           // 16 columns K bytes apart, each read 32 bytes at a time: too many streams for the hardware
-          // prefetchers, so fetch each column's line 1 KiB ahead.
-          _mm_prefetch(reinterpret_cast<const char*>(at + 1024), _MM_HINT_T0);
+          // prefetchers, so fetch each column 256 bytes ahead (measured best of 128 .. 2048: 1 KiB ahead
+          // decoded 20% slower, the early lines evicted before use).
+          _mm_prefetch(reinterpret_cast<const char*>(at + 256), _MM_HINT_T0);
           __m512i pairs;
           if (block >= 32 && fastScale(scales[k / block])) {
-            pairs = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at)), exponentShiftOf(scales[k / block]));
+            const __m256i c32 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at));
+            const __m512i shift = exponentShiftOf(scales[k / block]);
+            if (!dequantize32Normal(c32, shift, elem, &pairs)) pairs = dequantize32(table, c32, shift);
           } else {
             const __m256i first = _mm512_cvtepi32_epi16(dequantizeToBf16(loadBytes(at), splat(scales[k / block]), elem));
             const __m256i second = _mm512_cvtepi32_epi16(dequantizeToBf16(loadBytes(at + 16), splat(scales[(k + 16) / block]), elem));
@@ -235,8 +262,11 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
                                 _mm256_cmple_epu8_mask(scaleBytes, _mm256_set1_epi8(static_cast<char>(kFastScaleMax)));
       if (inRange == 0xFFFFFFFFu) {
         const __m512i shift = _mm512_slli_epi16(_mm512_sub_epi16(_mm512_cvtepu8_epi16(scaleBytes), _mm512_set1_epi16(127)), 7);
-        const __m512i row0 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at0)), shift);
-        const __m512i row1 = dequantize32(table, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at1)), shift);
+        const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at0));
+        const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + at1));
+        __m512i row0, row1;
+        if (!dequantize32Normal(c0, shift, elem, &row0)) row0 = dequantize32(table, c0, shift);
+        if (!dequantize32Normal(c1, shift, elem, &row1)) row1 = dequantize32(table, c1, shift);
         storeInterleaved(row0, row1, interleave, words, k);
         continue;
       }

@@ -106,6 +106,36 @@ TEST(VectorCodec, TableDecodeIsExactOverItsScaleRange) {
       }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl"))) bool normalDequantize(const uint8_t* codes, uint8_t scale, ElemFormat f,
+                                                                               uint16_t* out) {
+  __m512i v;
+  if (!helpers::vec::dequantize32Normal(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes)),
+                                        helpers::vec::exponentShiftOf(scale), f, &v))
+    return false;
+  _mm512_storeu_si512(out, v);
+  return true;
+}
+
+// The arithmetic decode takes every normal code and zero, refuses subnormals, NaN and Inf (one such code
+// in 32 refuses the register), and equals the scalar codec over the fast scale range.
+TEST(VectorCodec, ArithmeticDecodeOfNormalCodesIsExact) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (uint32_t scale = helpers::vec::kFastScaleMin; scale <= helpers::vec::kFastScaleMax; ++scale)
+      for (int code = 0; code < 256; ++code) {
+        uint8_t codes[32];
+        uint16_t got[32];
+        for (int i = 0; i < 32; ++i) codes[i] = i == 7 ? uint8_t(code) : uint8_t(0x38 + (i & 0x87));  // normal neighbours
+        const float d = formats::decodeFp8(uint8_t(code), f);
+        const bool normalOrZero = d == 0 || (std::isfinite(d) && std::fabs(d) >= (f == ElemFormat::E4M3 ? 0x1p-6f : 0x1p-14f));
+        ASSERT_EQ(normalDequantize(codes, uint8_t(scale), f, got), normalOrZero) << elemFormatName(f) << " code " << code;
+        if (!normalOrZero) continue;
+        for (int i = 0; i < 32; ++i)
+          ASSERT_EQ(got[i], formats::floatToBf16(formats::dequantizeValue(codes[i], uint8_t(scale), f, formats::DequantRounding::Bf16)))
+              << elemFormatName(f) << " code " << int(codes[i]) << " scale " << scale;
+      }
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void transposeInts(int32_t* m) {
   __m512i r[16];
   for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(m + 16 * i);
