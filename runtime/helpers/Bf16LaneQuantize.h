@@ -3,25 +3,20 @@
 // x to the fp8 grid scaled by 2^(c-127): while x / 2^(c-127) is a normal fp8 value and the scale keeps
 // every bound a normal bf16, that is RNE of the bf16 mantissa to the format's mantissa width, after
 // clamping at the scaled max (every mode but RCEIL clamps). Lanes outside that (fp8 subnormals, NaN,
-// RCEIL past the max) are reported and the caller takes the fp32 path (MxVectorCodec.h) for them; the
-// bits equal the scalar codec's (tests/codegen/VectorCodecTest.cpp checks every bf16 x every scale).
+// RCEIL past the max) are reported and the caller takes the fp32 codec (MxVectorCodec.h, as a cold path)
+// for them; the bits equal the scalar codec's (tests/codegen/Bf16LaneQuantizeTest.cpp: every bf16 at
+// every scale).
 #pragma once
 #include "ColdPaths.h"
 #include "MxVectorCodec.h"
 
 namespace mxjit::helpers::vec {
 
-/// Scale codes whose bounds are all normal bf16 values: c >= bias puts the fp8 normal minimum at or
-/// above bf16's, c <= 254 - (max's biased exponent - 127) keeps the scaled max finite.
-struct LaneFormat {
-  int mantissaBits, bias, maxExponent;  // maxExponent: the max's unbiased exponent (8, 15)
-  uint32_t minCode, maxCode;
-  uint16_t maxMantissa;  // the max's 7-bit bf16 mantissa (both formats' max is 1.75 * 2^e)
-};
-
-constexpr LaneFormat laneFormat(ElemFormat f) {
-  return f == ElemFormat::E4M3 ? LaneFormat{3, 7, 8, 7, 246, 0x60} : LaneFormat{2, 15, 15, 15, 239, 0x60};
-}
+/// The scale codes this covers: those whose bounds are all normal bf16 values. c >= the format's bias
+/// puts the fp8 normal minimum at or above bf16's; c <= 254 - emax keeps the scaled max finite.
+constexpr uint32_t laneMinCode(ElemFormat f) { return static_cast<uint32_t>(formats::elemTraits(f).exponentBias); }
+constexpr uint32_t laneMaxCode(ElemFormat f) { return 254u - static_cast<uint32_t>(formats::elemTraits(f).targetMaxPow2); }
+constexpr int16_t kMaxMantissa = 0x60;  // both formats' max is 1.75 * 2^emax: bf16 mantissa field 0x60
 
 /// Per-lane bounds of a scale code (16-bit lanes): below - 1 (the scaled fp8 normal minimum, less one),
 /// the scaled max, and what turns a rounded magnitude into its fp8 code.
@@ -31,16 +26,16 @@ struct LaneGrid {
 
 /// The grid of per-lane scale codes (16-bit lanes); false if any code is outside the fast range.
 MXJIT_AVX512 bool laneGrid(__m512i codes, ElemFormat f, LaneGrid* grid) {
-  const LaneFormat t = laneFormat(f);
-  const __mmask32 inRange = _mm512_cmpge_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(t.minCode))) &
-                            _mm512_cmple_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(t.maxCode)));
+  const formats::ElemTraits t = formats::elemTraits(f);
+  const __mmask32 inRange = _mm512_cmpge_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(laneMinCode(f)))) &
+                            _mm512_cmple_epu16_mask(codes, _mm512_set1_epi16(static_cast<int16_t>(laneMaxCode(f))));
   if (inRange != 0xFFFFFFFFu) return false;
-  grid->belowLessOne = _mm512_sub_epi16(_mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(1 - t.bias))), 7),
-                                        _mm512_set1_epi16(1));
+  grid->belowLessOne = _mm512_sub_epi16(
+      _mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(1 - t.exponentBias))), 7), _mm512_set1_epi16(1));
   grid->ceiling = _mm512_or_si512(
-      _mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.maxExponent))), 7),
-      _mm512_set1_epi16(static_cast<int16_t>(t.maxMantissa)));
-  grid->codeOffset = _mm512_slli_epi16(_mm512_sub_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.bias))), t.mantissaBits);
+      _mm512_slli_epi16(_mm512_add_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.targetMaxPow2))), 7), _mm512_set1_epi16(kMaxMantissa));
+  grid->codeOffset =
+      _mm512_slli_epi16(_mm512_sub_epi16(codes, _mm512_set1_epi16(static_cast<int16_t>(t.exponentBias))), t.mantissaBits);
   return true;
 }
 
@@ -49,7 +44,7 @@ MXJIT_AVX512 bool laneGrid(uint8_t code, ElemFormat f, LaneGrid* grid) { return 
 /// |x| of 32 bf16 values rounded onto the grid (the dequantized magnitudes); returns the lanes this
 /// cannot do: a non-zero value below the normal minimum, NaN, or (RCEIL, which does not clamp) past the max.
 MXJIT_AVX512 __mmask32 roundToGrid(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m512i* magnitude) {
-  const int drop = 7 - laneFormat(f).mantissaBits;
+  const int drop = 7 - formats::elemTraits(f).mantissaBits;
   __m512i a = _mm512_and_si512(x, _mm512_set1_epi16(0x7FFF));
   const __m512i limit = mode == ScaleMode::RCeil ? grid.ceiling : _mm512_set1_epi16(0x7F80);
   const __mmask32 slow = _mm512_cmplt_epu16_mask(_mm512_sub_epi16(a, _mm512_set1_epi16(1)), grid.belowLessOne) |
@@ -75,7 +70,7 @@ MXJIT_AVX512 bool quantizeDequantize32(__m512i x, const LaneGrid& grid, ElemForm
 MXJIT_AVX512 bool quantize32(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m256i* out) {
   __m512i magnitude;
   if (roundToGrid(x, grid, f, mode, &magnitude)) return false;
-  const int drop = 7 - laneFormat(f).mantissaBits;
+  const int drop = 7 - formats::elemTraits(f).mantissaBits;
   // Exponent rebiased from bf16's at this scale to the format's; a zero stays the zero code.
   const __m512i code = _mm512_maskz_sub_epi16(_mm512_test_epi16_mask(magnitude, magnitude), _mm512_srli_epi16(magnitude, drop),
                                               grid.codeOffset);

@@ -61,8 +61,7 @@ TEST(Bf16LaneQuantize, EveryBf16AtEveryScaleMatchesTheScalarCodec) {
   for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
     for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
       for (uint32_t code = 0; code < 256; ++code) {
-        const vec::LaneFormat t = vec::laneFormat(f);
-        const bool fastCode = code >= t.minCode && code <= t.maxCode;
+        const bool fastCode = code >= vec::laneMinCode(f) && code <= vec::laneMaxCode(f);
         int64_t fastLanes = 0;
         for (uint32_t first = 0; first < 0x10000; first += 32) {
           uint16_t x[32], codes[32];
