@@ -254,8 +254,9 @@ MXJIT_AVX512 bool packDequantizedPanel(const abi::KernelArgs* args, int64_t g, i
     const PairInterleave interleave = pairInterleave(swapPairs);
     for (int64_t k = 0; k < K; k += 2) {
       const int64_t at0 = (g * K + k) * N + j0, at1 = at0 + N;
-      _mm_prefetch(reinterpret_cast<const char*>(codes + at0 + 16 * N), _MM_HINT_T0);  // rows N apart: 16 ahead
-      _mm_prefetch(reinterpret_cast<const char*>(codes + at1 + 16 * N), _MM_HINT_T0);
+      // Rows N apart: 32 ahead (16 ahead decoded 25% slower from memory; 32 to 96 measured alike).
+      _mm_prefetch(reinterpret_cast<const char*>(codes + at0 + 32 * N), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(codes + at1 + 32 * N), _MM_HINT_T0);
       const uint8_t* s0 = args->bScales + (g * kBlocks + k / block) * N + j0;  // rows k and k+1 share a block
       const __m256i scaleBytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s0));
       const __mmask32 inRange = _mm256_cmpge_epu8_mask(scaleBytes, _mm256_set1_epi8(static_cast<char>(kFastScaleMin))) &
