@@ -179,6 +179,34 @@ MXJIT_AVX512 bool packQuantizedBlock(const uint16_t* x, int64_t block, ElemForma
   return true;
 }
 
+/// As many whole groups of 16 blocks as a row of K contiguous bf16 values holds (block a multiple of 32),
+/// quantized and dequantized into dst with their scale codes found together (blockGrids16); returns
+/// where it stopped (0 where it does not apply).
+MXJIT_AVX512 int64_t packQuantizedBlocks16(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode,
+                                           bool swapPairs, uint16_t* dst) {
+  if (block % 32) return 0;
+  int64_t k0 = 0;
+  for (; k0 + 16 * block <= K; k0 += 16 * block) {
+    __m512i magnitudes[16];
+    for (int64_t i = 0; i < 16; ++i) {
+      magnitudes[i] = _mm512_setzero_si512();
+      for (int64_t k = 0; k < block; k += 32)
+        magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + k0 + i * block + k)));
+    }
+    BlockGrids16 grids;
+    blockGrids16(magnitudes, elem, mode, &grids);
+    for (int64_t i = 0; i < 16; ++i)
+      for (int64_t k = k0 + i * block; k < k0 + (i + 1) * block; k += 32) {
+        const __m512i v = _mm512_loadu_si512(x + k);
+        __m512i q;
+        if (!(grids.inLanes >> i & 1) || !quantizeDequantize32(v, grids.grid(static_cast<int>(i)), elem, mode, &q))
+          q = quantizeDequantize32Fp32(v, _mm512_set1_epi16(grids.code[i]), elem, mode);
+        _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(q, 16) : q);
+      }
+  }
+  return k0;
+}
+
 /// Row `src` of A (K wide) as `width` bf16 values (zeros past K) at dst.
 MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, int64_t width, bool swapPairs, int32_t load,
                           ElemFormat elem, ScaleMode mode, int32_t block, uint16_t* dst) {
@@ -196,7 +224,8 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
                           narrowPairs(dequantizeToBf16(loadBytes(codes + k), splat(scales[k / block]), elem), swapPairs));
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
-    for (int64_t k0 = 0; k0 < K; k0 += block) {
+    int64_t k0 = packQuantizedBlocks16(x, K, block, elem, mode, swapPairs, dst);
+    for (; k0 < K; k0 += block) {
       if (packQuantizedBlock(x + k0, block, elem, mode, swapPairs, dst + k0)) continue;
       const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
@@ -306,18 +335,23 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
       uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
       for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
         for (int64_t k0 = 0; k0 < K; k0 += block) {
-          uint8_t codes[16];
           const int64_t column0 = g * N + j0 + p * NR + jj0;
-          for (int64_t c = 0; c < 16; ++c) codes[c] = contiguousScaleCode(x + (column0 + c) * K + k0, block, elem, mode);
+          __m512i magnitudes[16];
+          for (int64_t c = 0; c < 16; ++c) {
+            magnitudes[c] = _mm512_setzero_si512();
+            for (int64_t k = k0; k < k0 + block; k += 32)
+              magnitudes[c] = _mm512_max_epu16(magnitudes[c], magnitudes16(_mm512_loadu_si512(x + (column0 + c) * K + k)));
+          }
+          BlockGrids16 grids;
+          blockGrids16(magnitudes, elem, mode, &grids);
           for (int64_t k = k0; k < k0 + block; k += 32) {
             __m512i r[16];
             for (int64_t c = 0; c < 16; ++c) {
               const uint16_t* at = x + (column0 + c) * K + k;
-              LaneGrid grid;
               __m512i pairs;
-              const __m512i x = _mm512_loadu_si512(at);
-              if (!laneGrid(codes[c], elem, &grid) || !quantizeDequantize32(x, grid, elem, mode, &pairs))
-                pairs = quantizeDequantize32Fp32(x, _mm512_set1_epi16(codes[c]), elem, mode);
+              const __m512i v = _mm512_loadu_si512(at);
+              if (!(grids.inLanes >> c & 1) || !quantizeDequantize32(v, grids.grid(static_cast<int>(c)), elem, mode, &pairs))
+                pairs = quantizeDequantize32Fp32(v, _mm512_set1_epi16(grids.code[c]), elem, mode);
               r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
             }
             storeTransposed(r, words, k, jj0);

@@ -122,4 +122,56 @@ TEST(Bf16LaneQuantize, BlockAmaxAndScaleCodesOfBf16Lanes) {
   }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void gridsOf16(const uint16_t* blocks, ElemFormat f, ScaleMode mode,
+                                                                      uint32_t* maxes, vec::BlockGrids16* grids,
+                                                                      uint16_t (*expect)[3]) {
+  __m512i r[16];
+  for (int i = 0; i < 16; ++i) r[i] = vec::magnitudes16(_mm512_loadu_si512(blocks + 32 * i));
+  _mm512_storeu_si512(maxes, vec::maxLanesOf16(r));
+  vec::blockGrids16(r, f, mode, grids);
+  for (int i = 0; i < 16; ++i) {  // what laneGridOf gives each block's code alone
+    const vec::LaneGrid g = vec::laneGridOf(_mm512_set1_epi16(grids->code[i]), f);
+    expect[i][0] = uint16_t(_mm_extract_epi16(_mm512_castsi512_si128(g.belowLessOne), 0));
+    expect[i][1] = uint16_t(_mm_extract_epi16(_mm512_castsi512_si128(g.ceiling), 0));
+    expect[i][2] = uint16_t(_mm_extract_epi16(_mm512_castsi512_si128(g.codeOffset), 0));
+  }
+}
+
+// 16 blocks' amax by the transpose-and-max tree, their scale codes and grids at once, against the
+// scalar codec block by block (random patterns, some blocks tiny, zero, Inf or NaN).
+TEST(Bf16LaneQuantize, SixteenBlocksAtOnceMatchBlockByBlock) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  std::mt19937 rng(23);
+  for (int trial = 0; trial < 3000; ++trial) {
+    uint16_t blocks[16 * 32];
+    for (int i = 0; i < 16 * 32; ++i) {
+      blocks[i] = uint16_t(rng());
+      const int kind = (i / 32 + trial) % 7;
+      if (kind == 0) blocks[i] &= 0x80FF;              // tiny
+      if (kind == 1) blocks[i] = 0;                     // a zero block
+      if (kind == 2 && i % 32 == 5) blocks[i] = 0x7F80;  // Inf
+      if (kind == 3 && i % 32 == 9) blocks[i] = 0xFFC1;  // NaN
+      if (kind >= 4) blocks[i] = (blocks[i] & 0x807F) | uint16_t((100 + kind * 7 + (rng() % 20)) << 7);  // ordinary
+    }
+    for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+      for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even}) {
+        uint32_t maxes[16];
+        vec::BlockGrids16 grids;
+        uint16_t expect[16][3];
+        gridsOf16(blocks, f, mode, maxes, &grids, expect);
+        for (int b = 0; b < 16; ++b) {
+          uint32_t amax = 0;
+          for (int i = 0; i < 32; ++i) amax = std::max<uint32_t>(amax, blocks[32 * b + i] & 0x7FFF);
+          ASSERT_EQ(maxes[b], amax) << "block " << b;
+          const uint8_t code = formats::scaleCode(amax << 16, f, mode);
+          ASSERT_EQ(grids.code[b], code) << "block " << b;
+          ASSERT_EQ(bool(grids.inLanes >> b & 1), code >= vec::laneMinCode(f) && code <= vec::laneMaxCode(f));
+          ASSERT_EQ(grids.belowLessOne[b], expect[b][0]);
+          ASSERT_EQ(grids.ceiling[b], expect[b][1]);
+          ASSERT_EQ(grids.codeOffset[b], expect[b][2]);
+        }
+      }
+  }
+}
+
 }  // namespace
