@@ -467,13 +467,19 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_rows_bf16(const abi::KernelAr
                                                              int32_t elem, int32_t mode, int32_t block) {
   const uint16_t* x = static_cast<const uint16_t*>(args->a);
   uint8_t* codes = static_cast<uint8_t*>(args->out);
-  for (int64_t r = item->begin; r < item->end; ++r)
-    for (int64_t kb = 0; kb < K / block; ++kb) {
+  for (int64_t r = item->begin; r < item->end; ++r) {
+    uint64_t failed;
+    const int64_t k0 = vec::quantizeContiguousBlocks16(x + r * K, K, block, ElemFormat(elem), ScaleMode(mode), codes + r * K,
+                                                       args->outScales + r * (K / block), &failed);
+    for (int64_t kb = 0; kb < k0 / block; ++kb)
+      if (failed >> kb & 1) quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
+    for (int64_t kb = k0 / block; kb < K / block; ++kb) {
       const int64_t first = r * K + kb * block;
       if (!vec::quantizeContiguousBlock(x + first, block, ElemFormat(elem), ScaleMode(mode), codes + first,
                                         args->outScales + r * (K / block) + kb))
         quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
     }
+  }
 }
 
 /// mxjit_quantize_cols for bf16 input on AVX-512 hosts: 32 columns a register where the tile has them.
