@@ -115,9 +115,19 @@ MXJIT_PACK_TARGET inline void packBPanelsBf16(const abi::KernelArgs* args, int64
                                               int64_t K, int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load,
                                               int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
   const int64_t total = (N + NR - 1) / NR, count = total - tile < panels ? total - tile : panels;
-  if (NR == 32 && !enk &&
-      vec::packQuantizedPanels(args, g, tile, count, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem), ScaleMode(mode), block))
+  if (NR == 32 && !enk && load == abi::kQuantizeBf16) {
+    // The whole panels in one visit per row; a partial last one (N % 32) through the cold path. (Not
+    // packBPanelBf16: it would inline a second copy of the vector packer.)
+    const int64_t whole = (N - tile * NR) / NR < count ? (N - tile * NR) / NR : count;
+    int64_t p = 0;
+    if (whole > 0 && vec::packQuantizedPanels(args, g, tile, whole, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
+                                              ScaleMode(mode), block))
+      p = whole;
+    for (; p < count; ++p)
+      mxjit_cold_pack_b_panel_bf16(args, g, tile + p, dst + p * width * NR, K, width, swapPairs, N, enk, load, elem, mode, block,
+                                   NR, tmp);
     return;
+  }
   for (int64_t p = 0; p < count; ++p)
     packBPanelBf16(args, g, tile + p, dst + p * width * NR, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
 }
@@ -467,19 +477,17 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_rows_bf16(const abi::KernelAr
                                                              int32_t elem, int32_t mode, int32_t block) {
   const uint16_t* x = static_cast<const uint16_t*>(args->a);
   uint8_t* codes = static_cast<uint8_t*>(args->out);
-  for (int64_t r = item->begin; r < item->end; ++r) {
-    uint64_t failed;
-    const int64_t k0 = vec::quantizeContiguousBlocks16(x + r * K, K, block, ElemFormat(elem), ScaleMode(mode), codes + r * K,
-                                                       args->outScales + r * (K / block), &failed);
-    for (int64_t kb = 0; kb < k0 / block; ++kb)
-      if (failed >> kb & 1) quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
-    for (int64_t kb = k0 / block; kb < K / block; ++kb) {
-      const int64_t first = r * K + kb * block;
-      if (!vec::quantizeContiguousBlock(x + first, block, ElemFormat(elem), ScaleMode(mode), codes + first,
-                                        args->outScales + r * (K / block) + kb))
-        quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
+  const int64_t span = 64 * int64_t(block);  // blocks per call: one bit each in `failed`
+  for (int64_t r = item->begin; r < item->end; ++r)
+    for (int64_t k0 = 0; k0 < K; k0 += span) {
+      const int64_t n = K - k0 < span ? K - k0 : span;
+      uint64_t failed;
+      if (!vec::quantizeContiguousRow(x + r * K + k0, n, block, ElemFormat(elem), ScaleMode(mode), codes + r * K + k0,
+                                      args->outScales + (r * K + k0) / block, &failed))
+        failed = ~uint64_t(0);
+      for (int64_t kb = 0; kb < n / block; ++kb)
+        if (failed >> kb & 1) quantizeRowBlock(args, r, (k0 / block) + kb, K, 0, elem, mode, block);
     }
-  }
 }
 
 /// mxjit_quantize_cols for bf16 input on AVX-512 hosts: 32 columns a register where the tile has them.

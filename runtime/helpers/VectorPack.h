@@ -161,41 +161,24 @@ MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_
   for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * 32 + jj0, r[p]);
 }
 
-/// One block of `block` contiguous bf16 values quantized and dequantized into dst (pairs swapped when
-/// asked): in 16-bit lanes (Bf16LaneQuantize.h), the fp32 codec for registers they cannot do. False
-/// (nothing written) unless the block is a multiple of 32.
-MXJIT_AVX512 bool packQuantizedBlock(const uint16_t* x, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
-                                     uint16_t* dst) {
-  if (block % 32) return false;
-  const uint8_t code = contiguousScaleCode(x, block, elem, mode);
-  LaneGrid grid;
-  const bool inLanes = laneGrid(code, elem, &grid);
-  for (int64_t k = 0; k < block; k += 32) {
-    const __m512i v = _mm512_loadu_si512(x + k);
-    __m512i q;
-    if (!inLanes || !quantizeDequantize32(v, grid, elem, mode, &q)) q = quantizeDequantize32Fp32(v, _mm512_set1_epi16(code), elem, mode);
-    _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(q, 16) : q);
-  }
-  return true;
-}
-
-/// As many whole groups of 16 blocks as a row of K contiguous bf16 values holds (block a multiple of 32),
-/// quantized and dequantized into dst with their scale codes found together (blockGrids16); returns
-/// where it stopped (0 where it does not apply).
-MXJIT_AVX512 int64_t packQuantizedBlocks16(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode,
-                                           bool swapPairs, uint16_t* dst) {
-  if (block % 32) return 0;
-  int64_t k0 = 0;
-  for (; k0 + 16 * block <= K; k0 += 16 * block) {
+/// A row of K contiguous bf16 values (K a multiple of `block`, itself of 32) quantized and dequantized into
+/// dst, pairs swapped when asked: 16 blocks at a time, their scale codes found together (blockGrids16; a
+/// last, shorter group leaves the missing blocks' registers zero), in 16-bit lanes, with the fp32 codec
+/// for the registers the lanes cannot do. False (nothing written) where K or the block does not fit.
+MXJIT_AVX512 bool packQuantizedRow(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
+                                   uint16_t* dst) {
+  if (block % 32 || K % block) return false;
+  for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
+    const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     __m512i magnitudes[16];
     for (int64_t i = 0; i < 16; ++i) {
       magnitudes[i] = _mm512_setzero_si512();
-      for (int64_t k = 0; k < block; k += 32)
+      for (int64_t k = 0; i < blocks && k < block; k += 32)
         magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + k0 + i * block + k)));
     }
     BlockGrids16 grids;
     blockGrids16(magnitudes, elem, mode, &grids);
-    for (int64_t i = 0; i < 16; ++i)
+    for (int64_t i = 0; i < blocks; ++i)
       for (int64_t k = k0 + i * block; k < k0 + (i + 1) * block; k += 32) {
         const __m512i v = _mm512_loadu_si512(x + k);
         __m512i q;
@@ -204,7 +187,7 @@ MXJIT_AVX512 int64_t packQuantizedBlocks16(const uint16_t* x, int64_t K, int64_t
         _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(q, 16) : q);
       }
   }
-  return k0;
+  return true;
 }
 
 /// Row `src` of A (K wide) as `width` bf16 values (zeros past K) at dst.
@@ -224,9 +207,7 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
                           narrowPairs(dequantizeToBf16(loadBytes(codes + k), splat(scales[k / block]), elem), swapPairs));
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
-    int64_t k0 = packQuantizedBlocks16(x, K, block, elem, mode, swapPairs, dst);
-    for (; k0 < K; k0 += block) {
-      if (packQuantizedBlock(x + k0, block, elem, mode, swapPairs, dst + k0)) continue;
+    for (int64_t k0 = 0; !packQuantizedRow(x, K, block, elem, mode, swapPairs, dst) && k0 < K; k0 += block) {
       const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),

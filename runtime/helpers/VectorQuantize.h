@@ -7,42 +7,27 @@
 
 namespace mxjit::helpers::vec {
 
-/// One block of `block` contiguous values: codes at the same offsets, its scale code in *scale.
-MXJIT_AVX512 bool quantizeContiguousBlock(const uint16_t* x, int64_t block, ElemFormat elem, ScaleMode mode, uint8_t* codes,
-                                          uint8_t* scale) {
-  if (block % 32) return false;
-  const uint8_t code = contiguousScaleCode(x, block, elem, mode);
-  LaneGrid grid;
-  if (!laneGrid(code, elem, &grid)) return false;
-  for (int64_t k = 0; k < block; k += 32) {
-    __m256i q;
-    if (!quantize32(_mm512_loadu_si512(x + k), grid, elem, mode, &q)) return false;
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + k), q);
-  }
-  *scale = code;
-  return true;
-}
-
-/// Whole groups of 16 blocks of a row of K contiguous values (block a multiple of 32), their scale codes
-/// found together (blockGrids16): codes at the same offsets, scale codes at scales[0..]. Returns where it
-/// stopped (0 where it does not apply); `failed` gets a bit for each block (from k = 0, 64 at most) that
-/// needs the scalar codec, whose codes and scale the caller then rewrites.
-MXJIT_AVX512 int64_t quantizeContiguousBlocks16(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode,
-                                                uint8_t* codes, uint8_t* scales, uint64_t* failed) {
+/// A row of K contiguous values (K a multiple of `block`, itself of 32): codes at the same offsets, scale
+/// codes at scales[0..], 16 blocks at a time with their scale codes found together (blockGrids16; a last,
+/// shorter group leaves the missing blocks' registers zero). False (nothing usable written) where K or the
+/// block does not fit; `failed` gets a bit for each block (64 at most) that needs the scalar codec, whose
+/// codes and scale the caller then rewrites.
+MXJIT_AVX512 bool quantizeContiguousRow(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode,
+                                        uint8_t* codes, uint8_t* scales, uint64_t* failed) {
   *failed = 0;
-  if (block % 32 || K / block > 64) return 0;
-  int64_t k0 = 0;
-  for (; k0 + 16 * block <= K; k0 += 16 * block) {
+  if (block % 32 || K % block || K / block > 64) return false;
+  for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
+    const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     __m512i magnitudes[16];
     for (int64_t i = 0; i < 16; ++i) {
       magnitudes[i] = _mm512_setzero_si512();
-      for (int64_t k = 0; k < block; k += 32)
+      for (int64_t k = 0; i < blocks && k < block; k += 32)
         magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + k0 + i * block + k)));
     }
     BlockGrids16 grids;
     blockGrids16(magnitudes, elem, mode, &grids);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(scales + k0 / block), _mm_loadu_si128(reinterpret_cast<const __m128i*>(grids.code)));
-    for (int64_t i = 0; i < 16; ++i) {
+    for (int64_t i = 0; i < blocks; ++i) {
+      scales[k0 / block + i] = grids.code[i];
       bool ok = grids.inLanes >> i & 1;
       for (int64_t k = k0 + i * block; ok && k < k0 + (i + 1) * block; k += 32) {
         __m256i q;
@@ -52,7 +37,7 @@ MXJIT_AVX512 int64_t quantizeContiguousBlocks16(const uint16_t* x, int64_t K, in
       if (!ok) *failed |= uint64_t(1) << (k0 / block + i);
     }
   }
-  return k0;
+  return true;
 }
 
 /// One block along the rows of 32 adjacent columns: n rows `stride` apart (codes laid out as x), the 32

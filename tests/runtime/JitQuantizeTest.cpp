@@ -90,11 +90,11 @@ TEST(JitQuantizeGrouped, BlocksRestartAtEveryGroup) {
 // scale, Inf and NaN, a block of zeros, bf16 subnormals) mixed with ordinary ones, along both axes.
 TEST(JitQuantizeSpecialValues, EveryBlockMatchesScalar) {
   std::mt19937 rng(9);
-  const int64_t cols = 19 * 32;  // along K: a group of 16 blocks found together, then 3 one by one
+  const int64_t cols = 83 * 32;  // along K: a 64-block span (groups of 16 blocks), then 19 blocks (16 + 3)
   HostTensor x = randomBf16({64, cols}, rng);
   uint16_t* v = x.data<uint16_t>();
   for (int64_t i = 0; i < x.numel(); i += 37) v[i] = formats::floatToBf16(std::ldexp(formats::bf16ToFloat(v[i]), -24));
-  v[5] = 0x7F80, v[cols * 40 + 70] = 0x7FC1, v[cols * 33 + 3] = 0xFF80, v[17] = 0x0001, v[cols * 2 + 580] = 0x7F80;
+  v[5] = 0x7F80, v[cols * 40 + 70] = 0x7FC1, v[cols * 33 + 3] = 0xFF80, v[17] = 0x0001, v[cols * 2 + 580] = 0x7F80, v[cols * 3 + 2100] = 0xFFC0;
   for (int64_t i = 0; i < 32; ++i) v[cols * 10 + 32 + i] = 0, v[cols * (32 + i) + 64] = 0x8000;
   for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
     for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
