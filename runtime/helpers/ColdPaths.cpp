@@ -7,6 +7,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "MxVectorCodec.h"
 #include "ScalarPack.h"
+#include "ScalarQuantize.h"
 #include "TokenPairLayout.h"
 
 using namespace mxjit;
@@ -64,11 +65,23 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   }
 }
 
+extern "C" void mxjit_cold_quantize_row_block(const abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t elem,
+                                              int32_t mode, int32_t block) {
+  quantizeRowBlock(args, r, kb, K, 0, elem, mode, block);
+}
+
+extern "C" void mxjit_cold_quantize_column_block(const abi::KernelArgs* args, int64_t c, int64_t first, int64_t n, int64_t sr,
+                                                 int64_t C, int32_t elem, int32_t mode) {
+  quantizeColumnBlock(args, c, first, n, sr, C, 0, elem, mode);
+}
+
 namespace mxjit::helpers {
-const ColdPathSymbol kColdPathSymbols[4] = {
+const ColdPathSymbol kColdPathSymbols[6] = {
     {"mxjit_cold_pack_row_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
     {"mxjit_cold_quantize_dequantize32", reinterpret_cast<void*>(&mxjit_cold_quantize_dequantize32)},
+    {"mxjit_cold_quantize_row_block", reinterpret_cast<void*>(&mxjit_cold_quantize_row_block)},
+    {"mxjit_cold_quantize_column_block", reinterpret_cast<void*>(&mxjit_cold_quantize_column_block)},
 };
 }  // namespace mxjit::helpers

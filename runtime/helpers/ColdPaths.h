@@ -29,6 +29,13 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
 /// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
 /// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.
 void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out);
+
+/// The quantize kernels' blocks for bf16 input by the scalar codec (ScalarQuantize.h): block kb of row r
+/// along the last axis; rows [first, first + n) of column c along M, scale row sr.
+void mxjit_cold_quantize_row_block(const mxjit::abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t elem,
+                                   int32_t mode, int32_t block);
+void mxjit_cold_quantize_column_block(const mxjit::abi::KernelArgs* args, int64_t c, int64_t first, int64_t n, int64_t sr,
+                                      int64_t C, int32_t elem, int32_t mode);
 }
 
 namespace mxjit::helpers {
@@ -37,5 +44,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[4];
+extern const ColdPathSymbol kColdPathSymbols[6];
 }  // namespace mxjit::helpers

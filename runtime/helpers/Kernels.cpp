@@ -8,6 +8,7 @@
 #include "ColdPaths.h"
 #include "OperandLoad.h"
 #include "ScalarPack.h"
+#include "ScalarQuantize.h"
 #include "VectorPack.h"
 #include "VectorQuantize.h"
 
@@ -434,27 +435,6 @@ MXJIT_HELPER void mxjit_gemm_2d2d_4x16(const abi::KernelArgs* args, const abi::W
   gemm2d2d<4, 16, 8>(args, item, K, N, outBf16, KT);
 }
 
-/// One row block of the quantize along the last axis: row r, block kb, into codes and plain scales.
-inline void quantizeRowBlock(const abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t inF32, int32_t elem,
-                             int32_t mode, int32_t block) {
-  float v[1024];
-  const int64_t first = r * K + kb * block;
-  for (int64_t i = 0; i < block; ++i) v[i] = loadValue(args->a, first + i, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
-  args->outScales[r * (K / block) + kb] =
-      formats::quantizeBlock(v, 1, block, ElemFormat(elem), ScaleMode(mode), static_cast<uint8_t*>(args->out) + first);
-}
-
-/// One block along M of column c: rows [first, first + n), scale row sr.
-inline void quantizeColumnBlock(const abi::KernelArgs* args, int64_t c, int64_t first, int64_t n, int64_t sr, int64_t C,
-                                int32_t inF32, int32_t elem, int32_t mode) {
-  float v[1024];
-  uint8_t q[1024];
-  uint8_t* codes = static_cast<uint8_t*>(args->out);
-  for (int64_t i = 0; i < n; ++i) v[i] = loadValue(args->a, (first + i) * C + c, inF32 ? abi::kQuantizeF32 : abi::kQuantizeBf16);
-  args->outScales[sr * C + c] = formats::quantizeBlock(v, 1, n, ElemFormat(elem), ScaleMode(mode), q);
-  for (int64_t i = 0; i < n; ++i) codes[(first + i) * C + c] = q[i];
-}
-
 /// Quantize along the last axis: rows [begin, end) of a (rows, K) tensor into codes (out) and plain
 /// scales (outScales, (rows, K/block)).
 MXJIT_HELPER void mxjit_quantize_rows(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int32_t inF32,
@@ -486,7 +466,7 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_rows_bf16(const abi::KernelAr
                                       args->outScales + (r * K + k0) / block, &failed))
         failed = ~uint64_t(0);
       for (int64_t kb = 0; kb < n / block; ++kb)
-        if (failed >> kb & 1) quantizeRowBlock(args, r, (k0 / block) + kb, K, 0, elem, mode, block);
+        if (failed >> kb & 1) mxjit_cold_quantize_row_block(args, r, (k0 / block) + kb, K, elem, mode, block);
     }
 }
 
@@ -502,6 +482,6 @@ MXJIT_HELPER MXJIT_PACK_TARGET void mxjit_quantize_cols_bf16(const abi::KernelAr
       if (c0 + 32 <= c1 && vec::quantizeColumnBlock(x + first * C + c0, n, C, ElemFormat(elem), ScaleMode(mode), codes + first * C + c0,
                                                     args->outScales + sr * C + c0))
         continue;
-      for (int64_t c = c0; c < c1 && c < c0 + 32; ++c) quantizeColumnBlock(args, c, first, n, sr, C, 0, elem, mode);
+      for (int64_t c = c0; c < c1 && c < c0 + 32; ++c) mxjit_cold_quantize_column_block(args, c, first, n, sr, C, elem, mode);
     }
 }
