@@ -1,5 +1,6 @@
-// Compiled by the host compiler into the runtime library (see ColdPaths.h): the scalar packers plus the
-// bf16 conversion and pair layouts of the vector kernels.
+// Compiled by the host compiler into the runtime library (see ColdPaths.h): the scalar packers and
+// quantize blocks plus the bf16 conversion and pair layouts of the vector kernels, and the fp32 codec
+// the 16-bit-lane quantizer falls back to.
 #include "ColdPaths.h"
 
 // GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
