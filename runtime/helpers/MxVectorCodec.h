@@ -11,6 +11,14 @@
 
 #define MXJIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline
 
+// Keeps clang from unrolling a loop whose trip count is a plan constant (GCC, building the tests, has
+// no such pragma and would warn).
+#ifdef __clang__
+#define MXJIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define MXJIT_NO_UNROLL
+#endif
+
 namespace mxjit::helpers::vec {
 
 MXJIT_AVX512 __m512i splat(uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }

@@ -10,14 +10,6 @@
 #include "MxVectorCodec.h"
 #include "TokenPairLayout.h"
 
-// Keeps clang from unrolling a loop whose trip count is a plan constant (GCC, building the tests, has
-// no such pragma and would warn).
-#ifdef __clang__
-#define MXJIT_NO_UNROLL _Pragma("clang loop unroll(disable)")
-#else
-#define MXJIT_NO_UNROLL
-#endif
-
 namespace mxjit::helpers::vec {
 
 /// Lanes' low halves -> 16 bf16 values; pairs swapped (odd element first) when `swapPairs`.
@@ -168,6 +160,7 @@ MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_
 MXJIT_AVX512 bool packQuantizedRow(const uint16_t* x, int64_t K, int64_t block, ElemFormat elem, ScaleMode mode, bool swapPairs,
                                    uint16_t* dst) {
   if (block % 32 || K % block) return false;
+  MXJIT_NO_UNROLL  // K is a plan constant: unrolled, every group would be a copy of this body
   for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
     const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     __m512i magnitudes[16];

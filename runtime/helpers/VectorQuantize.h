@@ -16,6 +16,7 @@ MXJIT_AVX512 bool quantizeContiguousRow(const uint16_t* x, int64_t K, int64_t bl
                                         uint8_t* codes, uint8_t* scales, uint64_t* failed) {
   *failed = 0;
   if (block % 32 || K % block || K / block > 64) return false;
+  MXJIT_NO_UNROLL  // K is a plan constant: unrolled, every group would be a copy of this body
   for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
     const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     __m512i magnitudes[16];
