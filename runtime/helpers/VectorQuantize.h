@@ -1,7 +1,7 @@
 // AVX-512 forms of the quantize kernels' blocks for bf16 input, 32 values a register in 16-bit lanes
-// (Bf16LaneQuantize.h). Each returns false where it does not apply (a block not a multiple of 32, a
-// scale outside the fast range, an fp8 subnormal or NaN in the block) and the caller quantizes that
-// block with the scalar codec, overwriting whatever was written.
+// (Bf16LaneQuantize.h). Where they do not apply (a block not a multiple of 32, a scale outside the fast
+// range, an fp8 subnormal or NaN in the block) they say so - false, or a block's bit in `failed` - and
+// the caller quantizes that block with the scalar codec, overwriting whatever was written.
 #pragma once
 #include "Bf16LaneQuantize.h"
 
@@ -33,7 +33,7 @@ MXJIT_AVX512 bool quantizeContiguousRow(const uint16_t* x, int64_t K, int64_t bl
       for (int64_t k = k0 + i * block; ok && k < k0 + (i + 1) * block; k += 32) {
         __m256i q;
         ok = quantize32(_mm512_loadu_si512(x + k), grids.grid(static_cast<int>(i)), elem, mode, &q);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + k), q);
+        if (ok) _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + k), q);
       }
       if (!ok) *failed |= uint64_t(1) << (k0 / block + i);
     }
