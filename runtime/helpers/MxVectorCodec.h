@@ -1,8 +1,9 @@
 // AVX-512 forms of the MX codec's hot paths, 16 lanes at a time, bit for bit the scalar definitions in
-// lib/formats (tests/formats/VectorCodecTest.cpp compares every code, scale and special value):
-// fp8 code x e8m0 scale -> bf16 (formats::dequantizeValue with DequantRounding::Bf16), and fp32 ->
-// fp8 -> bf16 at a block's scale (quantizeElement then dequantizeValue). The kernel helpers use them
-// where an operand is contiguous; everything else keeps the scalar loops.
+// lib/formats (tests/codegen/VectorCodecTest.cpp compares every code, scale and special value):
+// fp8 code x e8m0 scale -> bf16 (formats::dequantizeValue with DequantRounding::Bf16), fp32 -> fp8 ->
+// bf16 at a block's scale (quantizeElement then dequantizeValue), scale codes from block amaxes. The
+// 16-bit-lane quantizer (Bf16LaneQuantize.h) and the packers build on them; what neither covers keeps
+// the scalar loops.
 #pragma once
 #include "formats/BlockCodec.h"
 
