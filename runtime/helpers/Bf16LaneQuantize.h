@@ -158,6 +158,19 @@ MXJIT_AVX512 void blockGrids16(const __m512i* blockMagnitudes, ElemFormat f, Sca
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out->code), _mm256_cvtepi16_epi8(codes));
 }
 
+/// blockGrids16 of `blocks` (<= 16) consecutive blocks of `block` contiguous values (a multiple of 32)
+/// from x; the missing blocks' registers are zero.
+MXJIT_AVX512 void contiguousBlockGrids16(const uint16_t* x, int64_t blocks, int64_t block, ElemFormat f, ScaleMode mode,
+                                         BlockGrids16* out) {
+  __m512i magnitudes[16];
+  for (int64_t i = 0; i < 16; ++i) {
+    magnitudes[i] = _mm512_setzero_si512();
+    for (int64_t k = 0; i < blocks && k < block; k += 32)
+      magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + i * block + k)));
+  }
+  blockGrids16(magnitudes, f, mode, out);
+}
+
 /// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
 /// each half, widened to the fp32 patterns it takes.
 MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {

@@ -19,14 +19,8 @@ MXJIT_AVX512 bool quantizeContiguousRow(const uint16_t* x, int64_t K, int64_t bl
   MXJIT_NO_UNROLL  // K is a plan constant: unrolled, every group would be a copy of this body
   for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
     const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
-    __m512i magnitudes[16];
-    for (int64_t i = 0; i < 16; ++i) {
-      magnitudes[i] = _mm512_setzero_si512();
-      for (int64_t k = 0; i < blocks && k < block; k += 32)
-        magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + k0 + i * block + k)));
-    }
     BlockGrids16 grids;
-    blockGrids16(magnitudes, elem, mode, &grids);
+    contiguousBlockGrids16(x + k0, blocks, block, elem, mode, &grids);
     for (int64_t i = 0; i < blocks; ++i) {
       scales[k0 / block + i] = grids.code[i];
       bool ok = grids.inLanes >> i & 1;
