@@ -93,8 +93,16 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
                             ceilDiv(p.n, p.nr), true, constants});
       }
     } else {
-      p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d" + bf16, ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                          {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr}});
+      std::vector<int64_t> packB = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, p.nr};
+      int64_t packItems = ceilDiv(p.n, p.nr);
+      if (!bf16.empty()) {
+        // Weights strided along K are packed several panels per item, a row read that many panels wide
+        // per visit, as the streaming plan does (streamPanelsPerItem).
+        const int64_t panels = streamPanelsPerItem(p.k, !enk);
+        packB.push_back(panels);
+        packItems = ceilDiv(p.n, p.nr * panels);
+      }
+      p.stages.push_back({"pack_b", "mxjit_pack_b_2d3d" + bf16, ItemGrid::GroupPanels, packItems, true, packB});
       p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
     }

@@ -223,13 +223,13 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_2d2d_bf16_8x32(const abi::KernelA
                             k1 - r0, N - col0, args->out, (g * K + r0) * N + col0, N, outBf16);
 }
 
-/// AVX512-BF16 B packing: the panel as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
+/// AVX512-BF16 B packing: the item's P panels as bf16 pairs in packedB (as uint16), scratch holds K * NR floats.
 MXJIT_HELPER void mxjit_pack_b_2d3d_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
                                          int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
-                                         int32_t NR) {
-  const int64_t panels = (N + NR - 1) / NR;
-  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + item->tile) * evenUp(K) * NR;
-  packBPanelBf16(args, item->group, item->tile, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, NR, scratch);
+                                         int32_t NR, int32_t P) {
+  const int64_t panels = (N + NR - 1) / NR, first = item->tile * P;
+  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + first) * evenUp(K) * NR;
+  packBPanelsBf16(args, item->group, first, P, dst, K, evenUp(K), true, N, enk, load, elem, mode, block, NR, scratch);
 }
 
 MXJIT_HELPER void mxjit_gemm_2d3d_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch,
@@ -276,13 +276,13 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
 
 // --- The AMX-BF16 variant (MicrokernelAmx.h): operands as bf16 in natural pair order, K padded to 32. ---
 
-/// One B column panel (NR = 32) of group item->group as amxDepth(K) / 2 pair rows of 64 bf16.
+/// The item's P B column panels (NR = 32) of group item->group, each amxDepth(K) / 2 pair rows of 64 bf16.
 MXJIT_HELPER void mxjit_pack_b_2d3d_amx(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
                                         int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block,
-                                        int32_t NR) {
-  const int64_t panels = (N + NR - 1) / NR, depth = amxDepth(K);
-  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + item->tile) * depth * NR;
-  packBPanelBf16(args, item->group, item->tile, dst, K, depth, false, N, enk, load, elem, mode, block, NR, scratch);
+                                        int32_t NR, int32_t P) {
+  const int64_t panels = (N + NR - 1) / NR, depth = amxDepth(K), first = item->tile * P;
+  uint16_t* dst = reinterpret_cast<uint16_t*>(args->packedB) + (item->group * panels + first) * depth * NR;
+  packBPanelsBf16(args, item->group, first, P, dst, K, depth, false, N, enk, load, elem, mode, block, NR, scratch);
 }
 
 // C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32
