@@ -29,7 +29,7 @@ constexpr int64_t kStreamRowsBytes = int64_t(1) << 20;
 bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx);
 
 /// 32-column weight panels per item of the AVX512-BF16 weight-streaming stage (and of the row-tile
-/// plan's AVX512-BF16 / AMX weight packing, where no cap applies). Weights strided along K
+/// plan's AVX512-BF16 / AMX weight packing, into its packed weights). Weights strided along K
 /// ([E,K,N]) are read a row several panels wide per visit (runtime/helpers/VectorPack.h,
 /// packQuantizedPanels): each row sits on its own page, so wider visits read more per page and TLB miss
 /// (dgrad at 64,4096,1536,8, weights requantized each call: 4 panels 3.6, 8 panels 5.0 G values/s a
