@@ -158,17 +158,27 @@ MXJIT_AVX512 void blockGrids16(const __m512i* blockMagnitudes, ElemFormat f, Sca
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out->code), _mm256_cvtepi16_epi8(codes));
 }
 
-/// blockGrids16 of `blocks` (<= 16) consecutive blocks of `block` contiguous values (a multiple of 32)
-/// from x; the missing blocks' registers are zero.
-MXJIT_AVX512 void contiguousBlockGrids16(const uint16_t* x, int64_t blocks, int64_t block, ElemFormat f, ScaleMode mode,
-                                         BlockGrids16* out) {
+/// blockGrids16 of `blocks` (<= 16) blocks of `block` contiguous values (a multiple of 32), block i at
+/// x + i * stride (stride = block: consecutive blocks of a row; the column length: one block of each
+/// of 16 columns); the missing blocks' registers are zero.
+MXJIT_AVX512 void blockGrids16Of(const uint16_t* x, int64_t stride, int64_t blocks, int64_t block, ElemFormat f, ScaleMode mode,
+                                 BlockGrids16* out) {
   __m512i magnitudes[16];
   for (int64_t i = 0; i < 16; ++i) {
     magnitudes[i] = _mm512_setzero_si512();
     for (int64_t k = 0; i < blocks && k < block; k += 32)
-      magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + i * block + k)));
+      magnitudes[i] = _mm512_max_epu16(magnitudes[i], magnitudes16(_mm512_loadu_si512(x + i * stride + k)));
   }
   blockGrids16(magnitudes, f, mode, out);
+}
+
+/// 32 values of block i of `grids` quantized and dequantized to bf16: in 16-bit lanes where they can be,
+/// else through the fp32 codec.
+MXJIT_AVX512 __m512i quantizeDequantizeInBlock(__m512i x, const BlockGrids16& grids, int i, ElemFormat f, ScaleMode mode) {
+  __m512i q;
+  if (!(grids.inLanes >> i & 1) || !quantizeDequantize32(x, grids.grid(i), f, mode, &q))
+    q = quantizeDequantize32Fp32(x, _mm512_set1_epi16(grids.code[i]), f, mode);
+  return q;
 }
 
 /// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on

@@ -164,13 +164,10 @@ MXJIT_AVX512 bool packQuantizedRow(const uint16_t* x, int64_t K, int64_t block, 
   for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
     const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     BlockGrids16 grids;
-    contiguousBlockGrids16(x + k0, blocks, block, elem, mode, &grids);
+    blockGrids16Of(x + k0, block, blocks, block, elem, mode, &grids);
     for (int64_t i = 0; i < blocks; ++i)
       for (int64_t k = k0 + i * block; k < k0 + (i + 1) * block; k += 32) {
-        const __m512i v = _mm512_loadu_si512(x + k);
-        __m512i q;
-        if (!(grids.inLanes >> i & 1) || !quantizeDequantize32(v, grids.grid(static_cast<int>(i)), elem, mode, &q))
-          q = quantizeDequantize32Fp32(v, _mm512_set1_epi16(grids.code[i]), elem, mode);
+        const __m512i q = quantizeDequantizeInBlock(_mm512_loadu_si512(x + k), grids, static_cast<int>(i), elem, mode);
         _mm512_storeu_si512(dst + k, swapPairs ? _mm512_rol_epi32(q, 16) : q);
       }
   }
@@ -194,7 +191,8 @@ MXJIT_AVX512 bool packRow(const abi::KernelArgs* args, int64_t src, int64_t K, i
                           narrowPairs(dequantizeToBf16(loadBytes(codes + k), splat(scales[k / block]), elem), swapPairs));
   } else {
     const uint16_t* x = static_cast<const uint16_t*>(args->a) + src * K;
-    for (int64_t k0 = 0; !packQuantizedRow(x, K, block, elem, mode, swapPairs, dst) && k0 < K; k0 += block) {
+    // The 16-bit lanes unless the block is not a multiple of 32: then 16 values at a time in fp32.
+    for (int64_t k0 = packQuantizedRow(x, K, block, elem, mode, swapPairs, dst) ? K : 0; k0 < K; k0 += block) {
       const uint8_t code = formats::scaleCode(contiguousAmax(x + k0, block), elem, mode);
       for (int64_t k = k0; k < k0 + block; k += 16)
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + k),
@@ -304,22 +302,13 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
       for (int64_t jj0 = 0; jj0 < NR; jj0 += 16)
         for (int64_t k0 = 0; k0 < K; k0 += block) {
           const int64_t column0 = g * N + j0 + p * NR + jj0;
-          __m512i magnitudes[16];
-          for (int64_t c = 0; c < 16; ++c) {
-            magnitudes[c] = _mm512_setzero_si512();
-            for (int64_t k = k0; k < k0 + block; k += 32)
-              magnitudes[c] = _mm512_max_epu16(magnitudes[c], magnitudes16(_mm512_loadu_si512(x + (column0 + c) * K + k)));
-          }
           BlockGrids16 grids;
-          blockGrids16(magnitudes, elem, mode, &grids);
+          blockGrids16Of(x + column0 * K + k0, K, 16, block, elem, mode, &grids);
           for (int64_t k = k0; k < k0 + block; k += 32) {
             __m512i r[16];
             for (int64_t c = 0; c < 16; ++c) {
-              const uint16_t* at = x + (column0 + c) * K + k;
-              __m512i pairs;
-              const __m512i v = _mm512_loadu_si512(at);
-              if (!(grids.inLanes >> c & 1) || !quantizeDequantize32(v, grids.grid(static_cast<int>(c)), elem, mode, &pairs))
-                pairs = quantizeDequantize32Fp32(v, _mm512_set1_epi16(grids.code[c]), elem, mode);
+              const __m512i pairs =
+                  quantizeDequantizeInBlock(_mm512_loadu_si512(x + (column0 + c) * K + k), grids, static_cast<int>(c), elem, mode);
               r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
             }
             storeTransposed(r, words, k, jj0);

@@ -20,7 +20,7 @@ MXJIT_AVX512 bool quantizeContiguousRow(const uint16_t* x, int64_t K, int64_t bl
   for (int64_t k0 = 0; k0 < K; k0 += 16 * block) {
     const int64_t blocks = (K - k0) / block < 16 ? (K - k0) / block : 16;
     BlockGrids16 grids;
-    contiguousBlockGrids16(x + k0, blocks, block, elem, mode, &grids);
+    blockGrids16Of(x + k0, block, blocks, block, elem, mode, &grids);
     for (int64_t i = 0; i < blocks; ++i) {
       scales[k0 / block + i] = grids.code[i];
       bool ok = grids.inLanes >> i & 1;
