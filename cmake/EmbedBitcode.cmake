@@ -1,7 +1,8 @@
 # Compile C++ kernel helpers to LLVM bitcode with clang-19 and embed the bytes in a C++ source, so
 # every JIT module can link them (the Halide runtime idea: helpers written once, specialised by LLVM).
 #
-# mxjit_embed_bitcode(<target> SOURCE <file.cpp> SYMBOL <name> INCLUDES <dirs...> DEPENDS <files...>)
+# mxjit_embed_bitcode(<target> SOURCE <file.cpp> SYMBOL <name> INCLUDES <dirs...> [DEPENDS <files...>])
+# (headers the source includes are tracked from clang's depfile)
 # adds a static library <target> defining `extern const unsigned char <name>[]; extern const size_t <name>_size;`.
 function(mxjit_embed_bitcode target)
   cmake_parse_arguments(E "" "SOURCE;SYMBOL" "INCLUDES;DEPENDS" ${ARGN})
@@ -17,8 +18,9 @@ function(mxjit_embed_bitcode target)
   add_custom_command(
     OUTPUT "${bc}"
     COMMAND ${MXJIT_CLANG} -std=c++20 -O2 -fno-vectorize -fno-slp-vectorize -fno-unroll-loops -emit-llvm -c -fno-exceptions -fno-rtti
-            -fno-fast-math -Wno-psabi ${include_flags} "${E_SOURCE}" -o "${bc}"
+            -fno-fast-math -Wno-psabi ${include_flags} -MD -MF "${bc}.d" "${E_SOURCE}" -o "${bc}"
     DEPENDS "${E_SOURCE}" ${E_DEPENDS}
+    DEPFILE "${bc}.d"  # every header the helpers include, as clang found them
     COMMENT "clang-19: ${E_SOURCE} -> bitcode"
     VERBATIM)
   add_custom_command(

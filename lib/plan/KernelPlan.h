@@ -38,6 +38,7 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
 constexpr int64_t kMaxStreamPanels = 8, kStreamPanelBytes = int64_t(2) << 20;
 int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 
+
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
@@ -61,6 +62,13 @@ struct OperandPlan {
   int32_t block = 32;
   ir::OperandLayout layout = ir::OperandLayout::MK;
 };
+
+/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] fp8 weights in slabs: 64 k of a panel
+/// decoded into L1 (runtime/helpers/Fp8Decode.h, decodeColumnTile: whole 32-blocks, at least four along
+/// K) and multiplied at once by up to kStreamSlabRows rows of the group, their sums carried in scratch
+/// between slabs, instead of a whole-K panel (K x 64 bytes) decoded to L2 first. One module, no part.
+bool streamsFp8Slabs(const OperandPlan& b, int64_t k);
+constexpr int64_t kStreamSlabRows = 64;
 
 /// How a stage's work items are enumerated at run time.
 enum class ItemGrid : uint8_t {
@@ -102,6 +110,7 @@ struct KernelPlan {
   bool grouped = false;      // QuantizeCols: blocks restart at each group start
   bool streamPanels = false;  // Gemm2d3d weight-streaming plan (streamWeightPanels)
   int32_t panelsPerItem = 1;  // weight-streaming items' 32-column panels (streamPanelsPerItem)
+  bool fp8Slabs = false;      // the weight-streaming stage decodes in slabs (streamsFp8Slabs)
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

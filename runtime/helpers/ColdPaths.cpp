@@ -25,13 +25,14 @@ extern "C" void mxjit_cold_pack_row_bf16(const abi::KernelArgs* args, int64_t sr
 }
 
 extern "C" void mxjit_cold_pack_b_panel_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
-                                             int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load,
-                                             int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
-  packBPanel(args, g, tile, tmp, K, N, enk, load, elem, mode, block, NR);
+                                             int64_t k0, int64_t k1, int64_t width, bool swapPairs, int64_t N, int32_t enk,
+                                             int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp) {
+  packBPanel(args, g, tile, tmp, K, k0, k1, N, enk, load, elem, mode, block, NR);
   for (int64_t kp = 0; kp < width / 2; ++kp)
     for (int64_t slot = 0; slot < 2; ++slot) {
-      const int64_t k = 2 * kp + (swapPairs ? 1 - slot : slot);
-      for (int64_t jj = 0; jj < NR; ++jj) dst[(kp * NR + jj) * 2 + slot] = k < K ? formats::floatToBf16(tmp[k * NR + jj]) : 0;
+      const int64_t k = 2 * kp + (swapPairs ? 1 - slot : slot);  // from k0
+      for (int64_t jj = 0; jj < NR; ++jj)
+        dst[(kp * NR + jj) * 2 + slot] = k < k1 - k0 ? formats::floatToBf16(tmp[k * NR + jj]) : 0;
     }
 }
 

@@ -56,7 +56,7 @@ inline void gemm2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, flo
 template <int MR, int NR, int VW>
 inline void decode2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N,
                        int32_t enk, int32_t loadB, int32_t elemB, int32_t modeB, int32_t blockB, int32_t outBf16) {
-  packBPanel(args, item->group, item->tile, scratch, K, N, enk, loadB, elemB, modeB, blockB, NR);
+  packBPanel(args, item->group, item->tile, scratch, K, 0, K, N, enk, loadB, elemB, modeB, blockB, NR);
   rowsTimesPanel<MR, NR, VW>(args, args->packedA + item->begin * K, item->end - item->begin, item->begin, scratch,
                              item->tile * NR, K, N, outBf16);
 }
@@ -106,7 +106,7 @@ MXJIT_PACK_TARGET inline void packBPanelBf16(const abi::KernelArgs* args, int64_
                    vec::packQuantizedPanels(args, g, tile, 1, dst, K, width, swapPairs, N, enk, load, ElemFormat(elem),
                                             ScaleMode(mode), block)))
     return;
-  mxjit_cold_pack_b_panel_bf16(args, g, tile, dst, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
+  mxjit_cold_pack_b_panel_bf16(args, g, tile, dst, K, 0, K, width, swapPairs, N, enk, load, elem, mode, block, NR, tmp);
 }
 
 /// Up to `panels` adjacent panels from `tile` on (those within N), panel p at dst + p * width * NR. Weights
@@ -125,8 +125,8 @@ MXJIT_PACK_TARGET inline void packBPanelsBf16(const abi::KernelArgs* args, int64
                                               ScaleMode(mode), block))
       p = whole;
     for (; p < count; ++p)
-      mxjit_cold_pack_b_panel_bf16(args, g, tile + p, dst + p * width * NR, K, width, swapPairs, N, enk, load, elem, mode, block,
-                                   NR, tmp);
+      mxjit_cold_pack_b_panel_bf16(args, g, tile + p, dst + p * width * NR, K, 0, K, width, swapPairs, N, enk, load, elem, mode,
+                                   block, NR, tmp);
     return;
   }
   for (int64_t p = 0; p < count; ++p)
@@ -274,6 +274,49 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
 
 
 
+/// The weight-streaming stage for [E,N,K] fp8 weights (KernelPlan.h, streamsFp8Slabs): the item's 32-column
+/// panel 16 columns at a time, each 64-k slab of them decoded into L1 (vec::decodeColumnTile) and
+/// multiplied at once by the group's rows, up to `batch` rows at a time, their fp32 sums carried between
+/// slabs in scratch. (16 columns at a time: 32 columns K bytes apart crowd L1's sets with prefetched lines.)
+/// What the tile decode does not take (scales outside its range, a partial last panel) goes through the
+/// cold path; a 32-k tail is the second half of the tile ending at K.
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
+                                                                     float* scratch, int64_t K, int64_t N, int32_t outBf16,
+                                                                     int32_t elem, int32_t block, int64_t batch) {
+  constexpr int MR = 8, NR = 32, HR = 16, kDepth = 64;
+  const int64_t col0 = item->tile * NR, kBlocks = K / block;
+  const bool wholePanel = col0 + NR <= N;
+  const vec::Fp8Table table = vec::fp8Table(ElemFormat(elem));
+  const vec::PairRowShuffles shuffles = vec::pairRowShuffles(true);
+  float* sums = scratch;                            // batch x 16
+  float* tmp = sums + batch * HR;                   // the cold path's 64 x 32 fp32 staging
+  uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kDepth * NR);  // 32 pair rows x 32 columns
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += batch)
+    for (int64_t half = 0; half < 2 && col0 + half * HR < N; ++half) {
+      const int64_t tiles = ((item->end - r0 < batch ? item->end - r0 : batch) + MR - 1) / MR, c0 = col0 + half * HR;
+      const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (item->group * N + c0) * K;
+      const uint8_t* scales = args->bScales + (item->group * N + c0) * kBlocks;
+      memset(sums, 0, sizeof(float) * tiles * MR * HR);
+      for (int64_t k0 = 0; k0 < K; k0 += kDepth) {
+        const int64_t k1 = K - k0 < kDepth ? K : k0 + kDepth, from = k1 - kDepth;  // the tile ending at k1
+        const uint16_t* pairs = slab + (k0 - from) * HR;                            // its rows from k0 on
+        int64_t pairStep = 2 * HR;
+        if (!wholePanel || !vec::decodeColumnTile(codes, K, scales, kBlocks, from, block, ElemFormat(elem), table, shuffles,
+                                                  reinterpret_cast<uint32_t*>(slab), HR)) {
+          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k1, k1 - k0, true, N, 1, abi::kDequantize,
+                                       elem, 0, block, NR, tmp);
+          pairs = slab + half * HR * 2, pairStep = 2 * NR;
+        }
+        // Every microtile's 8 x 16 sums in and out as fp32, whole: one store path for all of them.
+        for (int64_t t = 0; t < tiles; ++t)
+          microTileBf16<MR, HR>(reinterpret_cast<const uint16_t*>(args->packedA) + (r0 + t * MR) * K + k0, K, 2, pairs, pairStep,
+                                (k1 - k0) / 2, MR, HR, sums + t * MR * HR, 0, HR, 0, sums + t * MR * HR);
+      }
+      for (int64_t r = r0; r < r0 + batch && r < item->end; ++r)
+        vec::storeLanes(args->out, r * N + c0, _mm512_loadu_ps(sums + (r - r0) * HR), N - c0, outBf16);
+    }
+}
+
 // --- The AMX-BF16 variant (MicrokernelAmx.h): operands as bf16 in natural pair order, K padded to 32. ---
 
 /// The item's P B column panels (NR = 32) of group item->group, each amxDepth(K) / 2 pair rows of 64 bf16.
@@ -366,8 +409,8 @@ MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512b
 MXJIT_HELPER void mxjit_pack_b_2d3d(const abi::KernelArgs* args, const abi::WorkItem* item, int64_t K, int64_t N,
                                     int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
   const int64_t panels = (N + NR - 1) / NR;
-  packBPanel(args, item->group, item->tile, args->packedB + (item->group * panels + item->tile) * K * NR, K, N, enk, load,
-             elem, mode, block, NR);
+  packBPanel(args, item->group, item->tile, args->packedB + (item->group * panels + item->tile) * K * NR, K, 0, K, N, enk,
+             load, elem, mode, block, NR);
 }
 
 /// Rows [begin, end) of A into packedA (row-major K), quantized or decoded along K.

@@ -7,6 +7,7 @@
 #pragma once
 #include "KernelABI.h"
 #include "Bf16LaneQuantize.h"
+#include "Fp8Decode.h"
 #include "MxVectorCodec.h"
 #include "TokenPairLayout.h"
 
@@ -22,64 +23,6 @@ MXJIT_AVX512 __m256i narrowPairs(__m512i lanes, bool swapPairs) {
 MXJIT_AVX512 __m512 widenBf16(const uint16_t* p) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
 }
-
-/// The fast fp8 decode: a 128-entry table of bf16 magnitudes looked up by vpermt2w, then the block
-/// scale added to the bf16 exponent. Exact (equal to formats::dequantizeValue) whenever every non-zero
-/// finite result stays a normal bf16: scale codes 17..239 for both formats (E5M2's smallest subnormal
-/// 2^-16 and largest 57344 < 2^16; E4M3's 2^-9 and 448 fit inside). Zero, Inf and NaN keep their bits.
-struct Fp8Table {
-  __m512i t[4];  // bf16 of decodeFp8(c) for c = 0..127, 32 per register
-};
-
-constexpr uint32_t kFastScaleMin = 17, kFastScaleMax = 239;
-
-MXJIT_AVX512 Fp8Table fp8Table(ElemFormat f) {
-  alignas(64) uint16_t entries[128];
-  for (int c = 0; c < 128; ++c) entries[c] = formats::floatToBf16(formats::decodeFp8(static_cast<uint8_t>(c), f));
-  Fp8Table table;
-  for (int i = 0; i < 4; ++i) table.t[i] = _mm512_load_si512(entries + 32 * i);
-  return table;
-}
-
-/// 32 codes -> 32 dequantized bf16 values; `exponentShift` holds (scale - 127) << 7 per 16-bit lane.
-MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i exponentShift) {
-  const __m512i c = _mm512_cvtepu8_epi16(codes);
-  const __m512i mag = _mm512_and_si512(c, _mm512_set1_epi16(0x7F));
-  const __m512i low = _mm512_permutex2var_epi16(table.t[0], mag, table.t[1]);
-  const __m512i high = _mm512_permutex2var_epi16(table.t[2], mag, table.t[3]);
-  const __m512i v = _mm512_mask_mov_epi16(low, _mm512_test_epi16_mask(mag, _mm512_set1_epi16(0x40)), high);
-  const __mmask32 zero = _mm512_testn_epi16_mask(v, _mm512_set1_epi16(0x7FFF));
-  const __mmask32 special = _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, _mm512_set1_epi16(0x7F80)), _mm512_set1_epi16(0x7F80));
-  const __m512i scaled = _mm512_mask_add_epi16(v, static_cast<__mmask32>(~(zero | special)), v, exponentShift);
-  return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
-}
-
-/// 32 codes -> 32 dequantized bf16 values by arithmetic alone, where every code is a normal value or zero:
-/// a normal fp8 value's exponent and mantissa fields, shifted into bf16's, are its bf16 bits less the
-/// difference of the exponent biases, which the block scale folds in (`exponentShift` as for dequantize32).
-/// False where a code is a subnormal, NaN or Inf (dequantize32's table takes those). Exact over the same
-/// scale range; cheaper than the table lookup (no cross-lane permutes).
-MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemFormat f, __m512i* out) {
-  const formats::ElemTraits t = formats::elemTraits(f);
-  const int drop = 7 - t.mantissaBits;
-  // Magnitudes (bytes) 1 .. 2^mbits - 1 are subnormal (magnitude - 1 wraps zero past them); from the
-  // first NaN / Inf magnitude on they are special.
-  const __m256i magnitudes = _mm256_and_si256(codes, _mm256_set1_epi8(0x7F));
-  const char special = f == ElemFormat::E4M3 ? 0x7F : 0x7C;
-  if (_mm256_cmplt_epu8_mask(_mm256_sub_epi8(magnitudes, _mm256_set1_epi8(1)), _mm256_set1_epi8(static_cast<char>((1 << t.mantissaBits) - 1))) |
-      _mm256_cmpge_epu8_mask(magnitudes, _mm256_set1_epi8(special)))
-    return false;
-  const __m512i c = _mm512_cvtepu8_epi16(codes);
-  const __m512i fields = _mm512_and_si512(_mm512_slli_epi16(c, drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
-  const __m512i rebias = _mm512_add_epi16(exponentShift, _mm512_set1_epi16(static_cast<int16_t>((127 - t.exponentBias) << 7)));
-  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(c, _mm512_set1_epi16(0x7F)), fields, rebias);
-  // magnitude | (c << 8 & 0x8000): the sign
-  *out = _mm512_ternarylogic_epi32(magnitude, _mm512_slli_epi16(c, 8), _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
-  return true;
-}
-
-MXJIT_AVX512 bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
-MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
 
 /// vpermt2w indices that interleave two rows of 32 words (row k, row k+1) into pair words: columns 0-15
 /// (firstHalf) and 16-31 (secondHalf); slot 0 holds row k unless the pairs are swapped.
@@ -116,34 +59,6 @@ MXJIT_AVX512 void storeInterleaved(__m512i row0, __m512i row1, const PairInterle
 /// Zero pair rows [K / 2, width / 2) of a 32-column panel (AMX's K padding).
 MXJIT_AVX512 void zeroPairRowsPast(uint32_t* words, int64_t K, int64_t width) {
   for (int64_t i = (K / 2) * 32; i < (width / 2) * 32; ++i) words[i] = 0;
-}
-
-/// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): interleave row pairs by dwords and
-/// by qwords (each 128-bit lane then holds a 4x4 block, transposed), then gather the lanes across
-/// registers with two rounds of 128-bit shuffles. Cheap, two-input instructions only: this costs a few
-/// percent over storing untransposed, where four rounds of vpermt2d cost a third of the fp8 decode.
-MXJIT_AVX512 void transpose16x16(__m512i* r) {
-  __m512i a[16], b[16];
-  for (int i = 0; i < 8; ++i) {
-    a[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-    a[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-  }
-  // b[4q + t], lane L: column 4L + t of rows 4q..4q+3
-  for (int q = 0; q < 4; ++q) {
-    b[4 * q] = _mm512_unpacklo_epi64(a[4 * q], a[4 * q + 2]);
-    b[4 * q + 1] = _mm512_unpackhi_epi64(a[4 * q], a[4 * q + 2]);
-    b[4 * q + 2] = _mm512_unpacklo_epi64(a[4 * q + 1], a[4 * q + 3]);
-    b[4 * q + 3] = _mm512_unpackhi_epi64(a[4 * q + 1], a[4 * q + 3]);
-  }
-  // column 4L + t: lane L of b[t], b[4 + t], b[8 + t], b[12 + t] (0x88 picks lanes 0, 2; 0xDD lanes 1, 3)
-  for (int t = 0; t < 4; ++t) {
-    const __m512i even01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0x88), odd01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0xDD);
-    const __m512i even23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0x88), odd23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0xDD);
-    r[t] = _mm512_shuffle_i32x4(even01, even23, 0x88);
-    r[4 + t] = _mm512_shuffle_i32x4(odd01, odd23, 0x88);
-    r[8 + t] = _mm512_shuffle_i32x4(even01, even23, 0xDD);
-    r[12 + t] = _mm512_shuffle_i32x4(odd01, odd23, 0xDD);
-  }
 }
 
 /// r[c] holds 16 pairs (32 k from k) of column jj0 + c: transposed, stored as 16 pair rows of a

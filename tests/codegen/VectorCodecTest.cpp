@@ -7,6 +7,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "ColdPaths.h"
 #include "MxVectorCodec.h"
+#include "Fp8Decode.h"
 #include "VectorPack.h"
 
 #include "formats/BlockCodec.h"
@@ -150,6 +151,71 @@ TEST(VectorCodec, TransposeOf16x16Dwords) {
   transposeInts(m);
   for (int i = 0; i < 16; ++i)
     for (int c = 0; c < 16; ++c) ASSERT_EQ(m[16 * i + c], 16 * c + i) << i << "," << c;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) bool columnTile(const uint8_t* codes, int64_t K, const uint8_t* scales,
+                                                                       int64_t kBlocks, int64_t k, int64_t block, ElemFormat f,
+                                                                       bool swapPairs, uint32_t* words) {
+  return helpers::vec::decodeColumnTile(codes, K, scales, kBlocks, k, block, f, helpers::vec::fp8Table(f),
+                                        helpers::vec::pairRowShuffles(swapPairs), words, 24);
+}
+
+// 16 columns x 64 k decoded through the byte transpose: every code (each tile holds all 256, or only the
+// normal ones and zero, the arithmetic's case), every fast scale code in some column and block, tiles
+// starting at every 32-k step and blocks of 32 and 64, both pair orders; a scale outside the fast range
+// in a tile's blocks refuses the tile.
+TEST(VectorCodec, ColumnTileDecodeEqualsTheScalarCodec) {
+  if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
+  constexpr int64_t K = 256, kRowWords = 24;  // a row stride wider than the tile's 16 columns
+  int64_t tiles = 0, refused = 0;
+  for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (int64_t block : {32, 64})
+      for (int round = 0; round < 8; ++round) {
+        const int64_t kBlocks = K / block;
+        std::vector<uint8_t> codes(16 * K), scales(16 * kBlocks);
+        for (int64_t c = 0; c < 16; ++c) {
+          for (int64_t k = 0; k < K; ++k) {
+            uint8_t code = uint8_t(c * 37 + k * 11 + round * 101);
+            const float d = formats::decodeFp8(code, f);
+            const bool normalOrZero = d == 0 || (std::isfinite(d) && std::fabs(d) >= (f == ElemFormat::E4M3 ? 0x1p-6f : 0x1p-14f));
+            if (round % 2 && !normalOrZero) code = uint8_t(0x40 | (code & 0x80));  // odd rounds: the arithmetic's codes only
+            codes[c * K + k] = code;
+          }
+          for (int64_t b = 0; b < kBlocks; ++b)
+            scales[c * kBlocks + b] = uint8_t(helpers::vec::kFastScaleMin + (round * 131 + c * kBlocks + b) %
+                                                                                (helpers::vec::kFastScaleMax - helpers::vec::kFastScaleMin + 1));
+        }
+        if (round == 6) scales[5 * kBlocks + 1] = 3;     // too small: every result subnormal or zero
+        if (round == 7) scales[9 * kBlocks + 2] = 250;   // too large
+        for (int64_t k = 0; k + 64 <= K; k += 32)
+          for (bool swap : {false, true}) {
+            std::vector<uint32_t> words(32 * kRowWords, 0xDEADBEEF);
+            const bool decoded = columnTile(codes.data(), K, scales.data(), kBlocks, k, block, f, swap, words.data());
+            bool fast = true;
+            for (int64_t c = 0; c < 16; ++c)
+              for (int64_t b : {k / block, (k + 32) / block})
+                fast = fast && helpers::vec::fastScale(scales[c * kBlocks + b]);
+            ASSERT_EQ(decoded, fast) << "k " << k << " round " << round;
+            ++tiles;
+            if (!decoded) {
+              ++refused;
+              ASSERT_EQ(words[0], 0xDEADBEEF) << "a refused tile writes nothing";
+              continue;
+            }
+            for (int64_t q = 0; q < 32; ++q)
+              for (int64_t c = 0; c < 16; ++c)
+                for (int slot = 0; slot < 2; ++slot) {
+                  const int64_t kk = k + 2 * q + (swap ? 1 - slot : slot);
+                  const uint16_t want = formats::floatToBf16(formats::dequantizeValue(
+                      codes[c * K + kk], scales[c * kBlocks + kk / block], f, formats::DequantRounding::Bf16));
+                  ASSERT_EQ(uint16_t(words[q * kRowWords + c] >> (16 * slot)), want)
+                      << elemFormatName(f) << " block " << block << " round " << round << " column " << c << " k " << kk;
+                }
+            ASSERT_EQ(words[kRowWords - 1], 0xDEADBEEF) << "columns past the tile untouched";
+          }
+      }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(tiles - refused, refused);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void vectorScaleCodes(const uint32_t* amax, ElemFormat f, ScaleMode mode,

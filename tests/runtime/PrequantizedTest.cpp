@@ -9,6 +9,7 @@
 #include "formats/PackedScales.h"
 #include "formats/Quantize.h"
 #include "mxjit/Ops.h"
+#include "plan/KernelPlan.h"
 
 #include <gmock/gmock.h>
 #include "ir/Parser.h"
@@ -16,8 +17,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 using namespace mxjit;
 using namespace mxjit::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -132,6 +138,47 @@ TEST(PrequantizedApi, WeightPanelsInEveryLayoutFormatAndBlock) {
           EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, enk, p.offs), 0)
               << (enk ? "enk " : "ekn ") << elemFormatName(elem) << " block " << block << " rows " << sizes[0];
         }
+}
+
+// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsFp8Slabs) at their edges: a 32-k tail,
+// subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the stage's
+// part decodes), groups of 0 .. kStreamSlabRows rows and one past it (a whole decoded panel), a partial
+// last panel (N = 64 + 8); both formats, blocks of 32 and 64.
+TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
+  for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (int32_t block : {32, 64}) {
+      const int64_t k = block == 32 ? 352 : 320;
+      const std::vector<int32_t> sizes = {0, 1, 8, 33, int32_t(plan::kStreamSlabRows), int32_t(plan::kStreamSlabRows) + 1};
+      GemmProblem p = makeProblem(sizes, 0, k, 72, /*enk=*/true, 34);
+      formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
+      uint8_t* codes = qw.qdata.data<uint8_t>();
+      uint8_t* scales = qw.scales.data<uint8_t>();
+      const int64_t kBlocks = k / block;
+      for (int64_t i = 0; i < qw.qdata.numel(); i += 97) codes[i] = uint8_t((i & 0x80) | (i % 3));  // subnormals, zeros
+      // Expert 3, column 5, block 1: a large scale over small codes; expert 4, column 40, block 2: a small one.
+      scales[(3 * 72 + 5) * kBlocks + 1] = 240;
+      for (int64_t kk = block; kk < 2 * block; ++kk) codes[(3 * 72 + 5) * k + kk] &= 0x8F;
+      scales[(4 * 72 + 40) * kBlocks + 2] = 12;
+      const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+      HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+      const fs::path dumps = fs::temp_directory_path() / ("mxjit_slabs_" + std::to_string(::getpid()));
+      RuntimeOptions options;
+      options.dumpDir = dumps.string();
+      Runtime rt(options);
+      grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
+                 recipe, got.view(), rt);
+      if (rt.targetName() == "avx512bf16" || rt.targetName() == "amx") {  // the plan that streams in slabs
+        std::string plans;
+        for (const auto& e : fs::directory_iterator(dumps))
+          if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
+        EXPECT_THAT(plans, ::testing::HasSubstr("fp8_slabs"));
+      }
+      fs::remove_all(dumps);
+      const HostTensor wHat = formats::dequantize(qw, DType::BF16);
+      const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+      reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
+      EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs), 0) << elemFormatName(elem) << " block " << block;
+    }
 }
 
 TEST(PrequantizedApi, BadScalesAreNamed) {

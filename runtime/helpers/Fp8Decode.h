@@ -1,0 +1,212 @@
+// fp8 codes x e8m0 scales -> bf16 on AVX-512, exact (equal to formats::dequantizeValue with
+// DequantRounding::Bf16, tests/codegen/VectorCodecTest.cpp) wherever each result is a normal bf16 or zero:
+// scale codes kFastScaleMin..kFastScaleMax; the callers take MxVectorCodec.h's fp32 decode elsewhere.
+// Codes become bf16 either by arithmetic (the exponent and mantissa fields shifted into bf16's, the
+// scale folded into the rebias) where every code is a normal value or zero, or by a 128-entry table.
+//
+// Weights stored along K ([E,N,K]) decode 16 columns x 64 k at a time (decodeColumnTile): the codes are
+// transposed while they are still bytes (a 16x16 transpose of dwords, each dword 4 k of one column),
+// then each pair row is widened to 16-bit lanes by one in-lane byte shuffle that also orders the pair,
+// and decoded with the 16 columns' scales in its lanes: half the shuffles of decoding each column and
+// transposing the 16-bit results, and the code checks run on 64 codes per instruction.
+#pragma once
+#include "MxVectorCodec.h"
+
+namespace mxjit::helpers::vec {
+
+/// Scale codes for which every fp8 value's bf16 result is a normal number (or zero): the range of the
+/// fast decodes (E5M2's smallest subnormal 2^-16 and largest 57344 < 2^16; E4M3's 2^-9 and 448 fit inside).
+constexpr uint32_t kFastScaleMin = 17, kFastScaleMax = 239;
+
+/// The table decode: a 128-entry table of bf16 magnitudes looked up by vpermt2w, then the block scale
+/// added to the bf16 exponent. Zero, Inf and NaN keep their bits.
+struct Fp8Table {
+  __m512i t[4];  // bf16 of decodeFp8(c) for c = 0..127, 32 per register
+};
+
+MXJIT_AVX512 Fp8Table fp8Table(ElemFormat f) {
+  alignas(64) uint16_t entries[128];
+  for (int c = 0; c < 128; ++c) entries[c] = formats::floatToBf16(formats::decodeFp8(static_cast<uint8_t>(c), f));
+  Fp8Table table;
+  for (int i = 0; i < 4; ++i) table.t[i] = _mm512_load_si512(entries + 32 * i);
+  return table;
+}
+
+/// 32 magnitudes (0..127, one per 16-bit lane) -> bf16 values scaled by exponentShift ((scale - 127) << 7
+/// per lane), before the sign.
+MXJIT_AVX512 __m512i lookUpMagnitudes(const Fp8Table& table, __m512i mag, __m512i exponentShift) {
+  const __m512i low = _mm512_permutex2var_epi16(table.t[0], mag, table.t[1]);
+  const __m512i high = _mm512_permutex2var_epi16(table.t[2], mag, table.t[3]);
+  const __m512i v = _mm512_mask_mov_epi16(low, _mm512_test_epi16_mask(mag, _mm512_set1_epi16(0x40)), high);
+  const __mmask32 zero = _mm512_testn_epi16_mask(v, _mm512_set1_epi16(0x7FFF));
+  const __mmask32 special = _mm512_cmpeq_epi16_mask(_mm512_and_si512(v, _mm512_set1_epi16(0x7F80)), _mm512_set1_epi16(0x7F80));
+  return _mm512_mask_add_epi16(v, static_cast<__mmask32>(~(zero | special)), v, exponentShift);
+}
+
+/// 32 codes -> 32 dequantized bf16 values; `exponentShift` holds (scale - 127) << 7 per 16-bit lane.
+MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i exponentShift) {
+  const __m512i c = _mm512_cvtepu8_epi16(codes);
+  const __m512i scaled = lookUpMagnitudes(table, _mm512_and_si512(c, _mm512_set1_epi16(0x7F)), exponentShift);
+  return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
+}
+
+/// 32 codes -> 32 dequantized bf16 values by arithmetic alone, where every code is a normal value or zero:
+/// a normal fp8 value's exponent and mantissa fields, shifted into bf16's, are its bf16 bits less the
+/// difference of the exponent biases, which the block scale folds in (`exponentShift` as for dequantize32).
+/// False where a code is a subnormal, NaN or Inf (dequantize32's table takes those). Exact over the same
+/// scale range; cheaper than the table lookup (no cross-lane permutes).
+MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemFormat f, __m512i* out) {
+  const formats::ElemTraits t = formats::elemTraits(f);
+  const int drop = 7 - t.mantissaBits;
+  // Magnitudes (bytes) 1 .. 2^mbits - 1 are subnormal (magnitude - 1 wraps zero past them); from the
+  // first NaN / Inf magnitude on they are special.
+  const __m256i magnitudes = _mm256_and_si256(codes, _mm256_set1_epi8(0x7F));
+  const char special = f == ElemFormat::E4M3 ? 0x7F : 0x7C;
+  if (_mm256_cmplt_epu8_mask(_mm256_sub_epi8(magnitudes, _mm256_set1_epi8(1)), _mm256_set1_epi8(static_cast<char>((1 << t.mantissaBits) - 1))) |
+      _mm256_cmpge_epu8_mask(magnitudes, _mm256_set1_epi8(special)))
+    return false;
+  const __m512i c = _mm512_cvtepu8_epi16(codes);
+  const __m512i fields = _mm512_and_si512(_mm512_slli_epi16(c, drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
+  const __m512i rebias = _mm512_add_epi16(exponentShift, _mm512_set1_epi16(static_cast<int16_t>((127 - t.exponentBias) << 7)));
+  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(c, _mm512_set1_epi16(0x7F)), fields, rebias);
+  // magnitude | (c << 8 & 0x8000): the sign
+  *out = _mm512_ternarylogic_epi32(magnitude, _mm512_slli_epi16(c, 8), _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
+  return true;
+}
+
+constexpr bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
+MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
+
+/// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): interleave row pairs by dwords and
+/// by qwords (each 128-bit lane then holds a 4x4 block, transposed), then gather the lanes across
+/// registers with two rounds of 128-bit shuffles. Cheap, two-input instructions only: this costs a few
+/// percent over storing untransposed, where four rounds of vpermt2d cost a third of the fp8 decode.
+MXJIT_AVX512 void transpose16x16(__m512i* r) {
+  __m512i a[16], b[16];
+  MXJIT_UNROLL
+  for (int i = 0; i < 8; ++i) {
+    a[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  // b[4q + t], lane L: column 4L + t of rows 4q..4q+3
+  MXJIT_UNROLL
+  for (int q = 0; q < 4; ++q) {
+    b[4 * q] = _mm512_unpacklo_epi64(a[4 * q], a[4 * q + 2]);
+    b[4 * q + 1] = _mm512_unpackhi_epi64(a[4 * q], a[4 * q + 2]);
+    b[4 * q + 2] = _mm512_unpacklo_epi64(a[4 * q + 1], a[4 * q + 3]);
+    b[4 * q + 3] = _mm512_unpackhi_epi64(a[4 * q + 1], a[4 * q + 3]);
+  }
+  // column 4L + t: lane L of b[t], b[4 + t], b[8 + t], b[12 + t] (0x88 picks lanes 0, 2; 0xDD lanes 1, 3)
+  MXJIT_UNROLL
+  for (int t = 0; t < 4; ++t) {
+    const __m512i even01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0x88), odd01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0xDD);
+    const __m512i even23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0x88), odd23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0xDD);
+    r[t] = _mm512_shuffle_i32x4(even01, even23, 0x88);
+    r[4 + t] = _mm512_shuffle_i32x4(odd01, odd23, 0x88);
+    r[8 + t] = _mm512_shuffle_i32x4(even01, even23, 0xDD);
+    r[12 + t] = _mm512_shuffle_i32x4(odd01, odd23, 0xDD);
+  }
+}
+
+/// vpshufb indices taking a pair row out of a transposed register (dword c: codes k .. k+3 of column c):
+/// `first` the pair (k, k+1), `second` (k+2, k+3), each code into the high byte of its 16-bit lane, the
+/// odd k in the low lane of the dword when `swapPairs` (vdpbf16ps adds the high half first).
+struct PairRowShuffles {
+  __m512i first, second;
+};
+
+MXJIT_AVX512 PairRowShuffles pairRowShuffles(bool swapPairs) {
+  alignas(64) int8_t index[2][64];
+  for (int h = 0; h < 2; ++h)
+    for (int byte = 0; byte < 64; ++byte) {
+      const int dword = (byte / 4) % 4, slot = (byte % 4) / 2;  // within the 128-bit lane
+      const int k = 2 * h + (swapPairs ? 1 - slot : slot);
+      index[h][byte] = byte % 2 ? static_cast<int8_t>(4 * dword + k) : static_cast<int8_t>(0x80);
+    }
+  return {_mm512_load_si512(index[0]), _mm512_load_si512(index[1])};
+}
+
+/// fp8 codes in the high bytes of 16-bit lanes -> bf16 values, where each is a normal value or zero:
+/// exponent and mantissa fields shifted into bf16's, plus `rebias` ((scale - bias) << 7 per lane).
+MXJIT_AVX512 __m512i decodeHighBytes(__m512i w, __m512i rebias, ElemFormat f) {
+  const int drop = 7 - formats::elemTraits(f).mantissaBits;
+  const __m512i fields = _mm512_and_si512(_mm512_srli_epi16(w, 8 - drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
+  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(w, _mm512_set1_epi16(0x7F00)), fields, rebias);
+  return _mm512_ternarylogic_epi32(magnitude, w, _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);  // | sign
+}
+
+/// decodeHighBytes for any code (subnormal, NaN and Inf too), by the table.
+MXJIT_AVX512 __m512i decodeHighBytesByTable(__m512i w, __m512i rebias, const Fp8Table& table, ElemFormat f) {
+  const int16_t toShift = static_cast<int16_t>((formats::elemTraits(f).exponentBias - 127) * 128);  // rebias -> exponentShift
+  const __m512i scaled = lookUpMagnitudes(table, _mm512_srli_epi16(_mm512_and_si512(w, _mm512_set1_epi16(0x7F00)), 8),
+                                          _mm512_add_epi16(rebias, _mm512_set1_epi16(toShift)));
+  return _mm512_ternarylogic_epi32(scaled, w, _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);  // | sign
+}
+
+/// Lanes of 64 codes that are subnormal, NaN or Inf (what decodeHighBytes cannot do).
+MXJIT_AVX512 __mmask64 irregularCodes(__m512i codes, ElemFormat f) {
+  const int mbits = formats::elemTraits(f).mantissaBits;
+  const __m512i magnitudes = _mm512_and_si512(codes, _mm512_set1_epi8(0x7F));
+  // magnitude - 1 wraps zero past the subnormals 1 .. 2^mbits - 1
+  const __m512i subnormalEnd = _mm512_set1_epi8(static_cast<char>((1 << mbits) - 1));
+  return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(magnitudes, _mm512_set1_epi8(1)), subnormalEnd) |
+         _mm512_cmpge_epu8_mask(magnitudes, _mm512_set1_epi8(static_cast<char>(f == ElemFormat::E4M3 ? 0x7F : 0x7C)));
+}
+
+/// The rebias of byte `which` (0..3) of each dword lane of 16 scale codes, in both 16-bit halves; the
+/// lanes whose code is outside the fast decode's range set in *slow.
+MXJIT_AVX512 __m512i columnRebias(__m512i scaleDwords, int which, ElemFormat f, __mmask16* slow) {
+  const __m512i s = _mm512_and_si512(_mm512_srlv_epi32(scaleDwords, _mm512_set1_epi32(8 * which)), _mm512_set1_epi32(0xFF));
+  *slow |= _mm512_cmplt_epu32_mask(s, _mm512_set1_epi32(kFastScaleMin)) |
+           _mm512_cmpgt_epu32_mask(s, _mm512_set1_epi32(kFastScaleMax));
+  const __m512i half = _mm512_slli_epi32(_mm512_sub_epi32(s, _mm512_set1_epi32(formats::elemTraits(f).exponentBias)), 7);
+  return _mm512_or_si512(half, _mm512_slli_epi32(half, 16));
+}
+
+/// The 32 pair rows of a transposed tile (r[i], dword c: codes k + 4i .. k + 4i + 3 of column c), decoded
+/// at their blocks' rebias (rows 0..15 the first 32 k, 16..31 the next), by the table where asked.
+MXJIT_AVX512 void storePairRows(const __m512i* r, __m512i rebias0, __m512i rebias1, bool byTable, ElemFormat f,
+                                const Fp8Table& table, const PairRowShuffles& shuffles, uint32_t* words, int64_t rowWords) {
+  MXJIT_NO_UNROLL  // one body, not 32: the loads from r cost less than the compile time of the copies
+  for (int q = 0; q < 32; ++q) {
+    const __m512i w = _mm512_shuffle_epi8(r[q / 2], q % 2 ? shuffles.second : shuffles.first);
+    const __m512i rebias = q < 16 ? rebias0 : rebias1;
+    const __m512i v = byTable ? decodeHighBytesByTable(w, rebias, table, f) : decodeHighBytes(w, rebias, f);
+    _mm512_storeu_si512(words + q * rowWords, v);
+  }
+}
+
+/// Codes k .. k+63 (k a multiple of 32) of 16 columns (column c's K codes at codes + c * K, its kBlocks >= 4
+/// scale codes at scales + c * kBlocks, the block a multiple of 32) as 32 pair rows of 16 dwords, pair row
+/// q (k + 2q, k + 2q + 1) at words + rowWords * q. Tiles with a subnormal, NaN or Inf code take the
+/// table. False, nothing written, where a scale is outside the fast range.
+/// Not inlined: one copy, however many places call it, keeps the kernel's compile time down.
+__attribute__((target("avx512f,avx512bw,avx512vl"), noinline)) inline bool decodeColumnTile(
+    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, ElemFormat f,
+    const Fp8Table& table, const PairRowShuffles& shuffles, uint32_t* words, int64_t rowWords) {
+  __m512i r[16];
+  __mmask64 irregular = 0;
+  MXJIT_UNROLL
+  for (int c = 0; c < 16; ++c) {
+    const uint8_t* at = codes + c * K + k;
+    // 16 streams K bytes apart: the hardware prefetchers do not keep up (256 bytes ahead measured best
+    // of 128 .. 2048, into L1; into L2 alone, or farther, slower).
+    _mm_prefetch(reinterpret_cast<const char*>(at + 256), _MM_HINT_T0);
+    r[c] = _mm512_loadu_si512(at);
+    irregular |= irregularCodes(r[c], f);
+  }
+  // Each column's scale codes for the tile's blocks, read as a dword that stays inside the column.
+  const int64_t kb0 = k / block, kb1 = (k + 32) / block, first = kb0 + 4 <= kBlocks ? kb0 : kBlocks - 4;
+  const __m512i columns = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i scaleDwords =
+      _mm512_i32gather_epi32(_mm512_mullo_epi32(columns, _mm512_set1_epi32(static_cast<int>(kBlocks))), scales + first, 1);
+  __mmask16 slow = 0;
+  const __m512i rebias0 = columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
+  const __m512i rebias1 = columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
+  if (slow) return false;
+  transpose16x16(r);
+  storePairRows(r, rebias0, rebias1, irregular != 0, f, table, shuffles, words, rowWords);
+  return true;
+}
+
+}  // namespace mxjit::helpers::vec
