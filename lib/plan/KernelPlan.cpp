@@ -47,9 +47,9 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
   return !amx && meanGroupRows * k * 2 <= kStreamRowsBytes;
 }
 
-bool streamsFp8Slabs(const OperandPlan& b, int64_t k) {
-  return b.layout == ir::OperandLayout::ENK && b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0 &&
-         k / b.block >= 4;
+bool streamsSlabs(const OperandPlan& b, int64_t k) {
+  return b.layout == ir::OperandLayout::ENK && (b.load == abi::kDequantize || b.load == abi::kQuantizeBf16) && b.block % 32 == 0 &&
+         k % b.block == 0 && k / b.block >= 4;
 }
 
 std::string_view microkernelName(Microkernel m) {
@@ -95,9 +95,9 @@ int64_t KernelPlan::threadScratchFloats() const {
   if (micro == Microkernel::AmxBf16)
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand; the streaming
-  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). fp8 slabs: the
+  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). Slabs: the
   // rows' sums, a 64 x NR fp32 staging slab and the decoded slab (32 pair rows).
-  if (micro == Microkernel::Avx512Bf16 && streamPanels && fp8Slabs) return (kStreamSlabRows + 64 + 32) * nr + 16;
+  if (micro == Microkernel::Avx512Bf16 && streamPanels && slabs) return (kStreamSlabRows + 64 + 32) * nr + 16;
   if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;
@@ -106,7 +106,7 @@ int64_t KernelPlan::threadScratchFloats() const {
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
                               kindName(kind),
-                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem, fp8Slabs ? " fp8_slabs" : "") : "",
+                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem, slabs ? " slabs" : "") : "",
                               microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));

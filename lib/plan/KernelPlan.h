@@ -63,11 +63,12 @@ struct OperandPlan {
   ir::OperandLayout layout = ir::OperandLayout::MK;
 };
 
-/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] fp8 weights in slabs: 64 k of a panel
-/// decoded into L1 (runtime/helpers/Fp8Decode.h, decodeColumnTile: whole 32-blocks, at least four along
-/// K) and multiplied at once by up to kStreamSlabRows rows of the group, their sums carried in scratch
-/// between slabs, instead of a whole-K panel (K x 64 bytes) decoded to L2 first. One module, no part.
-bool streamsFp8Slabs(const OperandPlan& b, int64_t k);
+/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights (fp8, or bf16 quantized on load)
+/// in slabs: 64 k of a panel decoded or quantized into L1 (runtime/helpers/Fp8Decode.h,
+/// decodeColumnTile: blocks of 32 or a multiple, at least four along K; VectorPack.h, quantizeColumnTile)
+/// and multiplied at once by up to kStreamSlabRows rows of the group, their sums carried in scratch
+/// between slabs, instead of a whole-K panel (K x 64 bytes) packed to L2 first. One module, no part.
+bool streamsSlabs(const OperandPlan& b, int64_t k);
 constexpr int64_t kStreamSlabRows = 64;
 
 /// How a stage's work items are enumerated at run time.
@@ -110,7 +111,7 @@ struct KernelPlan {
   bool grouped = false;      // QuantizeCols: blocks restart at each group start
   bool streamPanels = false;  // Gemm2d3d weight-streaming plan (streamWeightPanels)
   int32_t panelsPerItem = 1;  // weight-streaming items' 32-column panels (streamPanelsPerItem)
-  bool fp8Slabs = false;      // the weight-streaming stage decodes in slabs (streamsFp8Slabs)
+  bool slabs = false;         // the weight-streaming stage packs in slabs (streamsSlabs)
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

@@ -78,10 +78,10 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
-      if (p.micro == Microkernel::Avx512Bf16 && streamsFp8Slabs(p.b, p.k)) {
-        p.fp8Slabs = true;
-        p.stages.push_back({"decode", "mxjit_decode_fp8_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                            {p.k, p.n, outBf16, int64_t(p.b.elem), p.b.block, kStreamSlabRows}});
+      if (p.micro == Microkernel::Avx512Bf16 && streamsSlabs(p.b, p.k)) {
+        p.slabs = true;
+        p.stages.push_back({"decode", "mxjit_decode_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                            {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, kStreamSlabRows}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
         // part of its own.

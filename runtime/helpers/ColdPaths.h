@@ -14,8 +14,8 @@ extern "C" {
 void mxjit_cold_pack_row_bf16(const mxjit::abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
                               bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp);
 
-/// Rows [k0, k1) (whole blocks) of column panel `tile` (NR wide) of group g's B as bf16 pairs along K,
-/// `width` deep from k0; `tmp` holds (k1 - k0) * NR floats.
+/// Rows [k0, k1) of column panel `tile` (NR wide) of group g's B as bf16 pairs along K, `width` deep from
+/// k0; `tmp` holds (k1 - k0) * NR floats.
 void mxjit_cold_pack_b_panel_bf16(const mxjit::abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, int64_t K,
                                   int64_t k0, int64_t k1, int64_t width, bool swapPairs, int64_t N, int32_t enk, int32_t load,
                                   int32_t elem, int32_t mode, int32_t block, int32_t NR, float* tmp);

@@ -27,18 +27,18 @@ inline void packRows(const abi::KernelArgs* args, int64_t begin, int64_t rows, i
   }
 }
 
-// Rows [k0, k1) (whole blocks) of columns [tile*NR, tile*NR + NR) of group g's B (logically [K, N]),
-// quantized (or decoded) along K, as dst[(k - k0) * NR + jj]; columns past N are zero.
+// Rows [k0, k1) of columns [tile*NR, tile*NR + NR) of group g's B (logically [K, N]), quantized (or
+// decoded) along K in whole blocks, as dst[(k - k0) * NR + jj]; columns past N are zero.
 inline void packBPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, float* dst, int64_t K, int64_t k0, int64_t k1,
                        int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode, int32_t block, int32_t NR) {
   const int64_t kBlocks = K / block;
   float v[1024];
   for (int64_t jj = 0; jj < NR; ++jj) {
     const int64_t j = tile * NR + jj;
-    for (int64_t kb = k0 / block; kb < k1 / block; ++kb) {
-      float* to = dst + (kb * block - k0) * NR + jj;
+    for (int64_t kb = k0 / block; kb * block < k1; ++kb) {
+      const int64_t from = kb * block > k0 ? kb * block : k0, to = (kb + 1) * block < k1 ? (kb + 1) * block : k1;
       if (j >= N) {
-        for (int64_t i = 0; i < block; ++i) to[i * NR] = 0.0f;
+        for (int64_t k = from; k < to; ++k) dst[(k - k0) * NR + jj] = 0.0f;
         continue;
       }
       // element (g, k, j): [E,N,K] is contiguous along k, [E,K,N] strided by N
@@ -46,7 +46,7 @@ inline void packBPanel(const abi::KernelArgs* args, int64_t g, int64_t tile, flo
       const int64_t stride = enk ? 1 : N;
       const uint8_t scale = args->bScales ? args->bScales[enk ? (g * N + j) * kBlocks + kb : (g * kBlocks + kb) * N + j] : 0;
       loadBlock(args->b, first, stride, block, load, ElemFormat(elem), ScaleMode(mode), scale, v);
-      for (int64_t i = 0; i < block; ++i) to[i * NR] = v[i];
+      for (int64_t k = from; k < to; ++k) dst[(k - k0) * NR + jj] = v[k - kb * block];
     }
   }
 }

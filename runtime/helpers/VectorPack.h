@@ -68,6 +68,20 @@ MXJIT_AVX512 void storeTransposed(__m512i* r, uint32_t* words, int64_t k, int64_
   for (int64_t p = 0; p < 16; ++p) _mm512_storeu_si512(words + (k / 2 + p) * 32 + jj0, r[p]);
 }
 
+/// Values k .. k+31 (k a multiple of 32) of 16 columns of bf16 (column c's K values at x + c * K), quantized
+/// in their block (`grids`: the 16 columns' blocks holding k, blockGrids16Of) and dequantized, as 16 pair
+/// rows of 16 dwords (pairs swapped when asked), pair row q (k + 2q, k + 2q + 1) at words + rowWords * q.
+MXJIT_AVX512 void quantizeColumnTile(const uint16_t* x, int64_t K, int64_t k, const BlockGrids16& grids, ElemFormat elem,
+                                     ScaleMode mode, bool swapPairs, uint32_t* words, int64_t rowWords) {
+  __m512i r[16];
+  for (int c = 0; c < 16; ++c) {
+    const __m512i pairs = quantizeDequantizeInBlock(_mm512_loadu_si512(x + c * K + k), grids, c, elem, mode);
+    r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
+  }
+  transpose16x16(r);
+  for (int64_t q = 0; q < 16; ++q) _mm512_storeu_si512(words + q * rowWords, r[q]);
+}
+
 /// A row of K contiguous bf16 values (K a multiple of `block`, itself of 32) quantized and dequantized into
 /// dst, pairs swapped when asked: 16 blocks at a time, their scale codes found together (blockGrids16; a
 /// last, shorter group leaves the missing blocks' registers zero), in 16-bit lanes, with the fp32 codec
@@ -219,15 +233,8 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
           const int64_t column0 = g * N + j0 + p * NR + jj0;
           BlockGrids16 grids;
           blockGrids16Of(x + column0 * K + k0, K, 16, block, elem, mode, &grids);
-          for (int64_t k = k0; k < k0 + block; k += 32) {
-            __m512i r[16];
-            for (int64_t c = 0; c < 16; ++c) {
-              const __m512i pairs =
-                  quantizeDequantizeInBlock(_mm512_loadu_si512(x + (column0 + c) * K + k), grids, static_cast<int>(c), elem, mode);
-              r[c] = swapPairs ? _mm512_rol_epi32(pairs, 16) : pairs;
-            }
-            storeTransposed(r, words, k, jj0);
-          }
+          for (int64_t k = k0; k < k0 + block; k += 32)
+            quantizeColumnTile(x + column0 * K, K, k, grids, elem, mode, swapPairs, words + (k / 2) * NR + jj0, NR);
         }
       zeroPairRowsPast(words, K, width);
     }

@@ -140,44 +140,75 @@ TEST(PrequantizedApi, WeightPanelsInEveryLayoutFormatAndBlock) {
         }
 }
 
-// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsFp8Slabs) at their edges: a 32-k tail,
-// subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the stage's
-// part decodes), groups of 0 .. kStreamSlabRows rows and one past it (a whole decoded panel), a partial
-// last panel (N = 64 + 8); both formats, blocks of 32 and 64.
+// Runs `call` on a runtime that dumps its compiles, and expects a plan that streams in slabs where the
+// target's streaming plans are the AVX512-BF16 ones.
+template <class Call> void expectSlabPlan(Call call) {
+  const fs::path dumps = fs::temp_directory_path() / ("mxjit_slabs_" + std::to_string(::getpid()));
+  RuntimeOptions options;
+  options.dumpDir = dumps.string();
+  Runtime rt(options);
+  call(rt);
+  if (rt.targetName() == "avx512bf16" || rt.targetName() == "amx") {
+    std::string plans;
+    for (const auto& e : fs::directory_iterator(dumps))
+      if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
+    EXPECT_THAT(plans, ::testing::HasSubstr(" slabs"));
+  }
+  fs::remove_all(dumps);
+}
+
+// Groups of 0 .. kStreamSlabRows rows and past it (a second batch of rows): the slab stage's row batches.
+std::vector<int32_t> slabGroupSizes() {
+  return {0, 1, 8, 33, int32_t(plan::kStreamSlabRows), int32_t(plan::kStreamSlabRows) + 9};
+}
+
+// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsSlabs) at their edges: a 32-k tail,
+// subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the cold
+// path packs, inside a block of 128 too), row batches, a partial last panel (N = 64 + 8); both formats,
+// blocks of 32, 64 and 128.
 TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
   for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
-    for (int32_t block : {32, 64}) {
-      const int64_t k = block == 32 ? 352 : 320;
-      const std::vector<int32_t> sizes = {0, 1, 8, 33, int32_t(plan::kStreamSlabRows), int32_t(plan::kStreamSlabRows) + 1};
-      GemmProblem p = makeProblem(sizes, 0, k, 72, /*enk=*/true, 34);
+    for (int32_t block : {32, 64, 128}) {
+      const int64_t k = block == 32 ? 352 : 512;
+      GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 34);
       formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
       uint8_t* codes = qw.qdata.data<uint8_t>();
       uint8_t* scales = qw.scales.data<uint8_t>();
       const int64_t kBlocks = k / block;
       for (int64_t i = 0; i < qw.qdata.numel(); i += 97) codes[i] = uint8_t((i & 0x80) | (i % 3));  // subnormals, zeros
-      // Expert 3, column 5, block 1: a large scale over small codes; expert 4, column 40, block 2: a small one.
+      // Expert 3, column 5, block 1: a large scale over small codes; expert 4, columns 40 and 60 (either
+      // half of a panel), block 2: a small one.
       scales[(3 * 72 + 5) * kBlocks + 1] = 240;
       for (int64_t kk = block; kk < 2 * block; ++kk) codes[(3 * 72 + 5) * k + kk] &= 0x8F;
-      scales[(4 * 72 + 40) * kBlocks + 2] = 12;
+      scales[(4 * 72 + 40) * kBlocks + 2] = scales[(4 * 72 + 60) * kBlocks + 2] = 12;
       const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
       HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-      const fs::path dumps = fs::temp_directory_path() / ("mxjit_slabs_" + std::to_string(::getpid()));
-      RuntimeOptions options;
-      options.dumpDir = dumps.string();
-      Runtime rt(options);
-      grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
-                 recipe, got.view(), rt);
-      if (rt.targetName() == "avx512bf16" || rt.targetName() == "amx") {  // the plan that streams in slabs
-        std::string plans;
-        for (const auto& e : fs::directory_iterator(dumps))
-          if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
-        EXPECT_THAT(plans, ::testing::HasSubstr("fp8_slabs"));
-      }
-      fs::remove_all(dumps);
+      expectSlabPlan([&](Runtime& rt) {
+        grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
+                   recipe, got.view(), rt);
+      });
       const HostTensor wHat = formats::dequantize(qw, DType::BF16);
       const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
       reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
       EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs), 0) << elemFormatName(elem) << " block " << block;
+    }
+}
+
+// The same edges with bf16 weights quantized on load, slab by slab (blocks of 128 span two slabs), where
+// some blocks need the fp32 codec (fp8 subnormals under a tiny amax) or hold Inf.
+TEST(PrequantizedApi, StreamedBf16SlabsAtTheirEdges) {
+  for (int32_t block : {32, 128})
+    for (ScaleMode mode : {ScaleMode::RCeil, ScaleMode::Floor}) {
+      const int64_t k = block == 32 ? 352 : 512;
+      GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 35);
+      uint16_t* w = p.w.data<uint16_t>();
+      for (int64_t kk = 0; kk < block; ++kk) w[(2 * 72 + 7) * k + block + kk] = formats::floatToBf16(float(kk) * 0x1p-120f);
+      w[(4 * 72 + 20) * k + 3] = 0x7F80;  // +Inf: its block's scale is NaN's
+      const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, block, mode};
+      HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+      expectSlabPlan([&](Runtime& rt) { grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt); });
+      reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+      EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs), 0) << "block " << block << " " << scaleModeName(mode);
     }
 }
 
