@@ -13,12 +13,12 @@ using namespace mxjit;
 
 namespace {
 
-plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false) {
+plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256) {
   ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
   passes::PassManager pm;
   pm.addPipeline();
   passes::PassOptions o;
-  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
+  o.dimBindings = {{"K", k}, {"N", 96}, {"E", 4}};
   pm.run(m, o);
   plan::PlanOptions options;
   options.streamPanels = streamPanels;
@@ -107,7 +107,7 @@ TEST(CodeGen, ParallelStagesEqualSerialOnes) {
 TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
-  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true);
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true, 96);  // 3 blocks along K: no slabs
   ASSERT_EQ(p.stages.size(), 2u);
   ASSERT_TRUE(p.stages[1].part.has_value());
   const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
@@ -122,6 +122,23 @@ TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
   const auto hasTransposes = [](const std::string& s) { return s.find("unpckl") != s.npos && s.find("vshuf") != s.npos; };
   EXPECT_FALSE(hasTransposes(compiled.stages[1].assembly));
   EXPECT_TRUE(hasTransposes(compiled.stages[2].assembly));
+}
+
+// The streaming stage in slabs (KernelPlan.h, streamsSlabs) is one module: the slab packer's transposes
+// and the vdpbf16ps microkernel side by side, no part.
+TEST(CodeGen, SlabStageIsOneModule) {
+  const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true);
+  ASSERT_TRUE(p.slabs);
+  ASSERT_EQ(p.stages.size(), 2u);
+  EXPECT_FALSE(p.stages[1].part.has_value());
+  const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
+  ASSERT_EQ(compiled.stages.size(), 2u);
+  const std::string& slabs = compiled.stages[1].assembly;
+  EXPECT_NE(slabs.find("vdpbf16ps"), std::string::npos);
+  EXPECT_NE(slabs.find("unpckl"), std::string::npos);
+  EXPECT_NE(slabs.find("vshuf"), std::string::npos);
 }
 
 // A failure on a worker thread reaches the caller as an mxjit::Error naming the problem.
