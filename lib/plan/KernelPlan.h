@@ -42,6 +42,7 @@ int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
+  bool slabGroups = false;    // every group within kStreamSlabRows rows: the streaming stage may take slabs
 };
 
 /// AMX-BF16 (tdpbf16ps, 32x32 blocks: the row-tile 2d3d plan and the 2d2d plan; the weight-streaming
@@ -66,10 +67,13 @@ struct OperandPlan {
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights (fp8, or bf16 quantized on load)
 /// in slabs: 64 k of a panel decoded or quantized into L1 (runtime/helpers/Fp8Decode.h,
 /// decodeColumnTile: blocks of 32 or a multiple, at least four along K; VectorPack.h, quantizeColumnTile)
-/// and multiplied at once by up to kStreamSlabRows rows of the group, their sums carried in scratch
-/// between slabs, instead of a whole-K panel (K x 64 bytes) packed to L2 first. One module, no part.
+/// and multiplied at once by the group's rows, their sums carried in scratch between slabs, instead of
+/// a whole-K panel (K x 64 bytes) packed to L2 first. One module, no part. Only where every group has
+/// at most kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer rows than a whole panel
+/// and its 16-column microtile is narrower, so larger groups lose what the decode gains (fwd at 256
+/// rows per group, K = 1024: 0.9x -> 0.6x of oneDNN; at 8 rows: 1.2 - 1.3x faster than whole panels).
 bool streamsSlabs(const OperandPlan& b, int64_t k);
-constexpr int64_t kStreamSlabRows = 64;
+constexpr int64_t kStreamSlabRows = 32;
 
 /// How a stage's work items are enumerated at run time.
 enum class ItemGrid : uint8_t {

@@ -54,7 +54,7 @@ std::string quantTag(const OperandPlan& o) {
 
 std::string microName(Microkernel m) { return std::string(microkernelName(m)); }
 
-void lowerGemm(const ir::Op& op, KernelPlan& p) {
+void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
   const ir::Value *a = op.operands[0], *b = op.operands[1], *offs = op.operands[2];
   const auto kind = ir::parseGemmKind(op.wordAttr("kind"));
   const auto aLayout = ir::parseOperandLayout(op.wordAttr("a")), bLayout = ir::parseOperandLayout(op.wordAttr("b"));
@@ -78,7 +78,7 @@ void lowerGemm(const ir::Op& op, KernelPlan& p) {
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
-      if (p.micro == Microkernel::Avx512Bf16 && streamsSlabs(p.b, p.k)) {
+      if (p.micro == Microkernel::Avx512Bf16 && options.slabGroups && streamsSlabs(p.b, p.k)) {
         p.slabs = true;
         p.stages.push_back({"decode", "mxjit_decode_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, kStreamSlabRows}});
@@ -209,7 +209,7 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
   // AMX: 4 slabs of 32 rows share each 16 KiB chunk of a B panel in L1.
   if (micro == Microkernel::AmxBf16) p.rowsPerItem = 128;
   switch (work[0]->kind) {
-  case ir::OpKind::GroupedMM: lowerGemm(*work[0], p); break;
+  case ir::OpKind::GroupedMM: lowerGemm(*work[0], options, p); break;
   case ir::OpKind::Quantize: lowerQuantize(*work[0], p); break;
   default: unsupported(fmt::format("no kernel for {}", ir::opName(work[0]->kind)));
   }

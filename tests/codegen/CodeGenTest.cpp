@@ -21,7 +21,7 @@ plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false,
   o.dimBindings = {{"K", k}, {"N", 96}, {"E", 4}};
   pm.run(m, o);
   plan::PlanOptions options;
-  options.streamPanels = streamPanels;
+  options.streamPanels = options.slabGroups = streamPanels;
   return plan::lowerToPlan(m, micro, options);
 }
 

@@ -157,15 +157,13 @@ template <class Call> void expectSlabPlan(Call call) {
   fs::remove_all(dumps);
 }
 
-// Groups of 0 .. kStreamSlabRows rows and past it (a second batch of rows): the slab stage's row batches.
-std::vector<int32_t> slabGroupSizes() {
-  return {0, 1, 8, 33, int32_t(plan::kStreamSlabRows), int32_t(plan::kStreamSlabRows) + 9};
-}
+// Groups of 0 .. kStreamSlabRows rows (where the runtime picks slabs), in whole and partial microtiles.
+std::vector<int32_t> slabGroupSizes() { return {0, 1, 8, 19, int32_t(plan::kStreamSlabRows), 3}; }
 
 // [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsSlabs) at their edges: a 32-k tail,
 // subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the cold
-// path packs, inside a block of 128 too), row batches, a partial last panel (N = 64 + 8); both formats,
-// blocks of 32, 64 and 128.
+// path packs, inside a block of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of 32,
+// 64 and 128.
 TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
   for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
     for (int32_t block : {32, 64, 128}) {
@@ -210,6 +208,43 @@ TEST(PrequantizedApi, StreamedBf16SlabsAtTheirEdges) {
       reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
       EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs), 0) << "block " << block << " " << scaleModeName(mode);
     }
+}
+
+// A slab kernel given groups larger than its plan assumed (a kernel is chosen per call, but it must not
+// depend on that): rows past kStreamSlabRows go in further batches, each over every slab again.
+TEST(Prequantized, SlabKernelTakesGroupsPastItsRowBatch) {
+  const std::vector<int32_t> sizes = {40, 0, 2 * int32_t(plan::kStreamSlabRows) + 5, 7};
+  GemmProblem p = makeProblem(sizes, 0, 352, 64, /*enk=*/true, 36);
+  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+  Runtime rt;
+  if (rt.targetName() != "avx512bf16" && rt.targetName() != "amx") GTEST_SKIP() << "slabs are the AVX512-BF16 plan's";
+  runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
+  spec.kind = runtime::SpecKind::Gemm2d3d;
+  spec.bDType = uint8_t(DType::E4M3);
+  spec.streamPanels = 2;  // as if every group had at most kStreamSlabRows rows
+  spec.k = p.k, spec.n = p.n, spec.groups = p.experts;
+  auto kernel = rt.impl().kernelFor(
+      spec,
+      [] {
+        return ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
+  %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode=rceil
+  %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
+  return %y
+}
+)");
+      },
+      {{"K", p.k}, {"N", p.n}, {"E", p.experts}});
+  ASSERT_TRUE(kernel->plan.slabs) << kernel->plan.toString();
+
+  HostTensor out(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+  mxjit::abi::KernelArgs args;
+  std::memset(&args, 0, sizeof args);
+  args.a = p.a.bytes(), args.b = qw.qdata.bytes(), args.bScales = qw.scales.bytes();
+  args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
+  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), sizes.size()}, 0);
+  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+  EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, true, p.offs, rt), 0);
 }
 
 TEST(PrequantizedApi, BadScalesAreNamed) {
