@@ -16,6 +16,7 @@
 #include "reference/GroupedMM.h"
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,36 +28,42 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The forward of bf16 A (quantized per `mode`, E4M3, block 32) and prequantized E4M3 [E,N,K] weights,
+// compiled for `spec` straight from its IR (no API call makes this key) and run on p's groups.
+std::shared_ptr<const runtime::Kernel> runPrequantizedForward(Runtime& rt, runtime::KernelSpec spec, const GemmProblem& p,
+                                                              const formats::MXTensor& qw, ScaleMode mode, HostTensor& out) {
+  spec.kind = runtime::SpecKind::Gemm2d3d;
+  spec.bDType = uint8_t(DType::E4M3);
+  spec.mode = uint8_t(mode);
+  spec.k = p.k, spec.n = p.n, spec.groups = p.experts;
+  auto kernel = rt.impl().kernelFor(
+      spec,
+      [mode] {
+        return ir::parse(fmt::format(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {{
+  %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode={}
+  %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
+  return %y
+}}
+)", scaleModeName(mode)));
+      },
+      {{"K", p.k}, {"N", p.n}, {"E", p.experts}});
+  mxjit::abi::KernelArgs args;
+  std::memset(&args, 0, sizeof args);
+  args.a = p.a.bytes(), args.b = qw.qdata.bytes(), args.bScales = qw.scales.bytes();
+  args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
+  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), size_t(p.experts)}, 0);
+  return kernel;
+}
+
 TEST(Prequantized, WeightsDequantizeOnLoadMatchReference) {
   const std::vector<int32_t> sizes = {30, 0, 45};
   GemmProblem p = makeProblem(sizes, 0, 64, 96, /*enk=*/true, 21);
   const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::Floor};
   const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::Floor);
-
   Runtime rt;
-  runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
-  spec.kind = runtime::SpecKind::Gemm2d3d;
-  spec.bDType = uint8_t(DType::E4M3);  // the prequantized operand makes this key unlike any API call's
-  spec.k = p.k, spec.n = p.n, spec.groups = p.experts;
-  auto kernel = rt.impl().kernelFor(
-      spec,
-      [] {
-        return ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
-  %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode=floor
-  %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
-  return %y
-}
-)");
-      },
-      {{"K", p.k}, {"N", p.n}, {"E", p.experts}});
-  EXPECT_NE(kernel->plan.toString().find("b: dequantize-on-load(fp8)"), std::string::npos);
-
   HostTensor out(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-  mxjit::abi::KernelArgs args;
-  std::memset(&args, 0, sizeof args);
-  args.a = p.a.bytes(), args.b = qw.qdata.bytes(), args.bScales = qw.scales.bytes();
-  args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
-  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), sizes.size()}, 0);
+  auto kernel = runPrequantizedForward(rt, runtime::KernelSpec::zeroed(), p, qw, ScaleMode::Floor, out);
+  EXPECT_NE(kernel->plan.toString().find("b: dequantize-on-load(fp8)"), std::string::npos);
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
   EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, true, p.offs, rt), 0);
 }
@@ -220,29 +227,10 @@ TEST(Prequantized, SlabKernelTakesGroupsPastItsRowBatch) {
   Runtime rt;
   if (rt.targetName() != "avx512bf16" && rt.targetName() != "amx") GTEST_SKIP() << "slabs are the AVX512-BF16 plan's";
   runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
-  spec.kind = runtime::SpecKind::Gemm2d3d;
-  spec.bDType = uint8_t(DType::E4M3);
   spec.streamPanels = 2;  // as if every group had at most kStreamSlabRows rows
-  spec.k = p.k, spec.n = p.n, spec.groups = p.experts;
-  auto kernel = rt.impl().kernelFor(
-      spec,
-      [] {
-        return ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
-  %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode=rceil
-  %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
-  return %y
-}
-)");
-      },
-      {{"K", p.k}, {"N", p.n}, {"E", p.experts}});
-  ASSERT_TRUE(kernel->plan.slabs) << kernel->plan.toString();
-
   HostTensor out(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-  mxjit::abi::KernelArgs args;
-  std::memset(&args, 0, sizeof args);
-  args.a = p.a.bytes(), args.b = qw.qdata.bytes(), args.bScales = qw.scales.bytes();
-  args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
-  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), sizes.size()}, 0);
+  auto kernel = runPrequantizedForward(rt, spec, p, qw, ScaleMode::RCeil, out);
+  ASSERT_TRUE(kernel->plan.slabs) << kernel->plan.toString();
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
   EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, true, p.offs, rt), 0);
 }
