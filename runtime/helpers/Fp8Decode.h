@@ -24,9 +24,33 @@ struct Fp8Table {
   __m512i t[4];  // bf16 of decodeFp8(c) for c = 0..127, 32 per register
 };
 
+/// bf16 bits of fp8 magnitude c (0..127) of format f (E4M3 if e4m3, else E5M2), as formats::decodeFp8
+/// then floatToBf16 give them; a constant expression, so every kernel gets the table as data.
+constexpr uint16_t fp8MagnitudeBf16(int c, bool e4m3) {
+  const int mbits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, e = c >> mbits, m = c & ((1 << mbits) - 1);
+  if (e4m3 ? c == 0x7F : e == 31) return !e4m3 && m == 0 ? 0x7F80 : 0x7FC0;  // Inf, NaN
+  if (e == 0) {  // subnormal: m x 2^(1 - bias - mbits), normalised
+    if (m == 0) return 0;
+    const int h = m >= 4 ? 2 : m >= 2 ? 1 : 0;
+    return static_cast<uint16_t>(((h + 1 - bias - mbits + 127) << 7) | ((m - (1 << h)) << (7 - h)));
+  }
+  return static_cast<uint16_t>(((e - bias + 127) << 7) | (m << (7 - mbits)));
+}
+
+struct Fp8Bf16Entries {
+  alignas(64) uint16_t e4m3[128], e5m2[128];
+};
+
+constexpr Fp8Bf16Entries fp8Bf16Entries() {
+  Fp8Bf16Entries t{};
+  for (int c = 0; c < 128; ++c) t.e4m3[c] = fp8MagnitudeBf16(c, true), t.e5m2[c] = fp8MagnitudeBf16(c, false);
+  return t;
+}
+
+inline constexpr Fp8Bf16Entries kFp8Bf16 = fp8Bf16Entries();
+
 MXJIT_AVX512 Fp8Table fp8Table(ElemFormat f) {
-  alignas(64) uint16_t entries[128];
-  for (int c = 0; c < 128; ++c) entries[c] = formats::floatToBf16(formats::decodeFp8(static_cast<uint8_t>(c), f));
+  const uint16_t* entries = f == ElemFormat::E4M3 ? kFp8Bf16.e4m3 : kFp8Bf16.e5m2;
   Fp8Table table;
   for (int i = 0; i < 4; ++i) table.t[i] = _mm512_load_si512(entries + 32 * i);
   return table;
