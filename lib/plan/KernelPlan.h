@@ -66,12 +66,15 @@ struct OperandPlan {
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights (fp8, or bf16 quantized on load)
 /// in slabs: 64 k of a panel decoded or quantized into L1 (runtime/helpers/Fp8Decode.h,
-/// decodeColumnTile: blocks of 32 or a multiple, at least four along K; VectorPack.h, quantizeColumnTile)
-/// and multiplied at once by the group's rows, their sums carried in scratch between slabs, instead of
-/// a whole-K panel (K x 64 bytes) packed to L2 first. One module, no part. Only where every group has
-/// at most kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer rows than a whole panel
-/// and its 16-column microtile is narrower, so larger groups lose what the decode gains (fwd at 256
-/// rows per group, K = 1024: 0.9x -> 0.6x of oneDNN; at 8 rows: 1.2 - 1.3x faster than whole panels).
+/// decodeColumnTile: blocks of 32 or a multiple; VectorPack.h, quantizeColumnTile) and multiplied at
+/// once by the group's rows, their sums carried in scratch between slabs, instead of a whole-K panel
+/// (K x 64 bytes) packed to L2 first. One module, no part. Where a column's bytes are a multiple of
+/// 4 KiB: the 16 columns a whole-panel packer reads together then share one L1 set, and its prefetched
+/// lines evict each other; slabs keep fewer in flight (decode-shape forward, 2 threads, this machine:
+/// K = 4096 3-13% faster in slabs, K = 2880 4-12% slower). Only where every group has at most
+/// kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer rows than a whole panel and its
+/// 16-column microtile is narrower, so larger groups lose what the decode gains (fwd at 256 rows per
+/// group, K = 1024: 0.9x -> 0.6x of oneDNN).
 bool streamsSlabs(const OperandPlan& b, int64_t k);
 constexpr int64_t kStreamSlabRows = 32;
 

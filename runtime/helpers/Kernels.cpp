@@ -299,7 +299,7 @@ MXJIT_PACK_TARGET inline bool columnSlab(const abi::KernelArgs* args, int64_t g,
 /// and multiplied at once by the group's rows, up to `batch` rows at a time, their fp32 sums carried
 /// between slabs in scratch. (16 columns at a time: 32 columns K apart crowd L1's sets with prefetched
 /// lines.) What the slab packers do not take (fp8 scales outside the fast range, a partial last panel)
-/// goes through the cold path; a 32-k tail is the second half of the slab ending at K.
+/// goes through the cold path. K is a multiple of 64 (streamsSlabs).
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_slabs_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                                  float* scratch, int64_t K, int64_t N, int32_t outBf16,
                                                                  int32_t load, int32_t elem, int32_t mode, int32_t block,
@@ -317,19 +317,18 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_slabs_bf16_8x32(const abi::Kern
       const int64_t tiles = ((item->end - r0 < batch ? item->end - r0 : batch) + MR - 1) / MR, c0 = col0 + half * HR;
       memset(sums, 0, sizeof(float) * tiles * MR * HR);
       for (int64_t k0 = 0; k0 < K; k0 += kDepth) {
-        const int64_t k1 = K - k0 < kDepth ? K : k0 + kDepth, from = k1 - kDepth;  // the slab ending at k1
-        const uint16_t* pairs = slab + (k0 - from) * HR;                            // its rows from k0 on
+        const uint16_t* pairs = slab;
         int64_t pairStep = 2 * HR;
-        if (!wholePanel || !columnSlab(args, item->group, c0, from, slab, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
+        if (!wholePanel || !columnSlab(args, item->group, c0, k0, slab, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
                                        table, shuffles)) {
-          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k1, k1 - k0, true, N, 1, load, elem, mode,
-                                       block, NR, tmp);
+          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1, load, elem,
+                                       mode, block, NR, tmp);
           pairs = slab + half * HR * 2, pairStep = 2 * NR;
         }
         // Every microtile's 8 x 16 sums in and out as fp32, whole: one store path for all of them.
         for (int64_t t = 0; t < tiles; ++t)
           microTileBf16<MR, HR>(reinterpret_cast<const uint16_t*>(args->packedA) + (r0 + t * MR) * K + k0, K, 2, pairs, pairStep,
-                                (k1 - k0) / 2, MR, HR, sums + t * MR * HR, 0, HR, 0, sums + t * MR * HR);
+                                kDepth / 2, MR, HR, sums + t * MR * HR, 0, HR, 0, sums + t * MR * HR);
       }
       for (int64_t r = r0; r < r0 + batch && r < item->end; ++r)
         vec::storeLanes(args->out, r * N + c0, _mm512_loadu_ps(sums + (r - r0) * HR), N - c0, outBf16);

@@ -129,7 +129,7 @@ TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
 TEST(CodeGen, SlabStageIsOneModule) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
-  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true);
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true, 2048);  // 4 KiB bf16 columns
   ASSERT_TRUE(p.slabs);
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_FALSE(p.stages[1].part.has_value());

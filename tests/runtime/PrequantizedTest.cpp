@@ -167,14 +167,14 @@ template <class Call> void expectSlabPlan(Call call) {
 // Groups of 0 .. kStreamSlabRows rows (where the runtime picks slabs), in whole and partial microtiles.
 std::vector<int32_t> slabGroupSizes() { return {0, 1, 8, 19, int32_t(plan::kStreamSlabRows), 3}; }
 
-// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsSlabs) at their edges: a 32-k tail,
-// subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the cold
-// path packs, inside a block of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of 32,
-// 64 and 128.
+// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsSlabs: columns of 4 KiB) at their
+// edges: subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the
+// cold path packs, inside a block of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of
+// 32, 64 and 128.
 TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
   for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
     for (int32_t block : {32, 64, 128}) {
-      const int64_t k = block == 32 ? 352 : 512;
+      const int64_t k = 4096;
       GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 34);
       formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
       uint8_t* codes = qw.qdata.data<uint8_t>();
@@ -204,7 +204,7 @@ TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
 TEST(PrequantizedApi, StreamedBf16SlabsAtTheirEdges) {
   for (int32_t block : {32, 128})
     for (ScaleMode mode : {ScaleMode::RCeil, ScaleMode::Floor}) {
-      const int64_t k = block == 32 ? 352 : 512;
+      const int64_t k = 2048;  // 4 KiB of bf16 per column
       GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 35);
       uint16_t* w = p.w.data<uint16_t>();
       for (int64_t kk = 0; kk < block; ++kk) w[(2 * 72 + 7) * k + block + kk] = formats::floatToBf16(float(kk) * 0x1p-120f);
@@ -221,7 +221,7 @@ TEST(PrequantizedApi, StreamedBf16SlabsAtTheirEdges) {
 // depend on that): rows past kStreamSlabRows go in further batches, each over every slab again.
 TEST(Prequantized, SlabKernelTakesGroupsPastItsRowBatch) {
   const std::vector<int32_t> sizes = {40, 0, 2 * int32_t(plan::kStreamSlabRows) + 5, 7};
-  GemmProblem p = makeProblem(sizes, 0, 352, 64, /*enk=*/true, 36);
+  GemmProblem p = makeProblem(sizes, 0, 4096, 64, /*enk=*/true, 36);
   const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
   const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
   Runtime rt;
