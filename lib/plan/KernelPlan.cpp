@@ -48,9 +48,7 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
 }
 
 bool streamsSlabs(const OperandPlan& b, int64_t k) {
-  const int64_t columnBytes = k * (b.load == abi::kDequantize ? 1 : 2);
-  return b.layout == ir::OperandLayout::ENK && (b.load == abi::kDequantize || b.load == abi::kQuantizeBf16) && b.block % 32 == 0 &&
-         k % b.block == 0 && columnBytes % 4096 == 0;
+  return b.layout == ir::OperandLayout::ENK && b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0 && k % 4096 == 0;
 }
 
 std::string_view microkernelName(Microkernel m) {

@@ -64,14 +64,14 @@ struct OperandPlan {
   ir::OperandLayout layout = ir::OperandLayout::MK;
 };
 
-/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights (fp8, or bf16 quantized on load)
-/// in slabs: 64 k of a panel decoded or quantized into L1 (runtime/helpers/Fp8Decode.h,
-/// decodeColumnTile: blocks of 32 or a multiple; VectorPack.h, quantizeColumnTile) and multiplied at
-/// once by the group's rows, their sums carried in scratch between slabs, instead of a whole-K panel
-/// (K x 64 bytes) packed to L2 first. One module, no part. Where a column's bytes are a multiple of
-/// 4 KiB: the 16 columns a whole-panel packer reads together then share one L1 set, and its prefetched
-/// lines evict each other; slabs keep fewer in flight (decode-shape forward, 2 threads, this machine:
-/// K = 4096 3-13% faster in slabs, K = 2880 4-12% slower). Only where every group has at most
+/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] fp8 weights in slabs: 64 k of a panel
+/// decoded into L1 (runtime/helpers/Fp8Decode.h, decodeColumnTile: blocks of 32 or a multiple) and
+/// multiplied at once by the group's rows, their sums carried in scratch between slabs, instead of a
+/// whole-K panel (K x 64 bytes) decoded to L2 first. One module, no part. Where a column's K codes are a
+/// multiple of 4 KiB: the 16 columns a whole-panel packer reads together then share one L1 set, and its
+/// prefetched lines evict each other; slabs keep fewer in flight (decode-shape forward, 2 threads, this
+/// machine: K = 4096 3-13% faster in slabs, K = 2880 4-12% slower). bf16 weights keep whole panels:
+/// quantizing in slabs put the packer and the multiply in one module, 10+ ms more to compile. Only where every group has at most
 /// kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer rows than a whole panel and its
 /// 16-column microtile is narrower, so larger groups lose what the decode gains (fwd at 256 rows per
 /// group, K = 1024: 0.9x -> 0.6x of oneDNN).

@@ -80,8 +80,8 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       if (p.micro == Microkernel::Avx512Bf16 && options.slabGroups && streamsSlabs(p.b, p.k)) {
         p.slabs = true;
-        p.stages.push_back({"decode", "mxjit_decode_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                            {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block, kStreamSlabRows}});
+        p.stages.push_back({"decode", "mxjit_decode_fp8_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                            {p.k, p.n, outBf16, int64_t(p.b.elem), p.b.block, kStreamSlabRows}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
         // part of its own.

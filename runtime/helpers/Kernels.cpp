@@ -274,36 +274,15 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
 
 
 
-/// 16 columns (from column c0 of group g) x 64 k from `from` of [E,N,K] weights into a slab of 32 pair rows
-/// of 16 dwords: fp8 decoded (vec::decodeColumnTile) or bf16 quantized along K and dequantized
-/// (vec::quantizeColumnTile, 32 k at a time). False where the fp8 tile decode refuses the scales.
-MXJIT_PACK_TARGET inline bool columnSlab(const abi::KernelArgs* args, int64_t g, int64_t c0, int64_t from, uint16_t* slab,
-                                         int64_t K, int64_t N, int32_t load, ElemFormat elem, ScaleMode mode, int32_t block,
-                                         const vec::Fp8Table& table, const vec::PairRowShuffles& shuffles) {
-  constexpr int64_t HR = 16;
-  uint32_t* words = reinterpret_cast<uint32_t*>(slab);
-  if (load == abi::kDequantize)
-    return vec::decodeColumnTile(static_cast<const uint8_t*>(args->b) + (g * N + c0) * K, K, args->bScales + (g * N + c0) * (K / block),
-                                 K / block, from, block, elem, table, shuffles, words, HR);
-  const uint16_t* x = static_cast<const uint16_t*>(args->b) + (g * N + c0) * K;
-  vec::BlockGrids16 grids;
-  for (int64_t k = from; k < from + 64; k += 32) {
-    if (k == from || k % block == 0) vec::blockGrids16Of(x + k / block * block, K, 16, block, elem, mode, &grids);
-    vec::quantizeColumnTile(x, K, k, grids, elem, mode, true, words + (k - from) / 2 * HR, HR);
-  }
-  return true;
-}
-
-/// The weight-streaming stage for [E,N,K] weights in slabs (KernelPlan.h, streamsSlabs): the item's
-/// 32-column panel 16 columns at a time, each 64-k slab of them decoded or quantized into L1 (columnSlab)
+/// The weight-streaming stage for [E,N,K] fp8 weights in slabs (KernelPlan.h, streamsSlabs): the item's
+/// 32-column panel 16 columns at a time, each 64-k slab of them decoded into L1 (vec::decodeColumnTile)
 /// and multiplied at once by the group's rows, up to `batch` rows at a time, their fp32 sums carried
 /// between slabs in scratch. (16 columns at a time: 32 columns K apart crowd L1's sets with prefetched
-/// lines.) What the slab packers do not take (fp8 scales outside the fast range, a partial last panel)
-/// goes through the cold path. K is a multiple of 64 (streamsSlabs).
-MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_slabs_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
-                                                                 float* scratch, int64_t K, int64_t N, int32_t outBf16,
-                                                                 int32_t load, int32_t elem, int32_t mode, int32_t block,
-                                                                 int64_t batch) {
+/// lines.) What the tile decode does not take (scales outside its range, a partial last panel) goes
+/// through the cold path. K is a multiple of 64 (streamsSlabs).
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
+                                                                     float* scratch, int64_t K, int64_t N, int32_t outBf16,
+                                                                     int32_t elem, int32_t block, int64_t batch) {
   constexpr int MR = 8, NR = 32, HR = 16, kDepth = 64;
   const int64_t col0 = item->tile * NR;
   const bool wholePanel = col0 + NR <= N;
@@ -315,14 +294,16 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_slabs_bf16_8x32(const abi::Kern
   for (int64_t r0 = item->begin; r0 < item->end; r0 += batch)
     for (int64_t half = 0; half < 2 && col0 + half * HR < N; ++half) {
       const int64_t tiles = ((item->end - r0 < batch ? item->end - r0 : batch) + MR - 1) / MR, c0 = col0 + half * HR;
+      const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (item->group * N + c0) * K;
+      const uint8_t* scales = args->bScales + (item->group * N + c0) * (K / block);
       memset(sums, 0, sizeof(float) * tiles * MR * HR);
       for (int64_t k0 = 0; k0 < K; k0 += kDepth) {
         const uint16_t* pairs = slab;
         int64_t pairStep = 2 * HR;
-        if (!wholePanel || !columnSlab(args, item->group, c0, k0, slab, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
-                                       table, shuffles)) {
-          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1, load, elem,
-                                       mode, block, NR, tmp);
+        if (!wholePanel || !vec::decodeColumnTile(codes, K, scales, K / block, k0, block, ElemFormat(elem), table, shuffles,
+                                                  reinterpret_cast<uint32_t*>(slab), HR)) {
+          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1, abi::kDequantize,
+                                       elem, 0, block, NR, tmp);
           pairs = slab + half * HR * 2, pairStep = 2 * NR;
         }
         // Every microtile's 8 x 16 sums in and out as fp32, whole: one store path for all of them.

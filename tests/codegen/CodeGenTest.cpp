@@ -2,6 +2,7 @@
 // the portable path (AVX-512 forced off) uses none; the LLVM IR holds the plan's constants.
 #include "CodeGen.h"
 #include "ir/Builder.h"
+#include "ir/Parser.h"
 #include "mxjit/Error.h"
 #include "passes/PassManager.h"
 #include "plan/LowerToPlan.h"
@@ -129,8 +130,21 @@ TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
 TEST(CodeGen, SlabStageIsOneModule) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
-  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true, 2048);  // 4 KiB bf16 columns
-  ASSERT_TRUE(p.slabs);
+  ir::Module m = ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
+  %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode=rceil
+  %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
+  return %y
+}
+)");
+  passes::PassManager pm;
+  pm.addPipeline();
+  passes::PassOptions o;
+  o.dimBindings = {{"K", 4096}, {"N", 96}, {"E", 4}};  // fp8 columns of 4 KiB
+  pm.run(m, o);
+  plan::PlanOptions options;
+  options.streamPanels = options.slabGroups = true;
+  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::Avx512Bf16, options);
+  ASSERT_TRUE(p.slabs) << p.toString();
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_FALSE(p.stages[1].part.has_value());
   const auto compiled = codegen::compilePlan(p, target, {false, true, 2});

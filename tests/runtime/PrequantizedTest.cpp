@@ -199,24 +199,6 @@ TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
     }
 }
 
-// The same edges with bf16 weights quantized on load, slab by slab (blocks of 128 span two slabs), where
-// some blocks need the fp32 codec (fp8 subnormals under a tiny amax) or hold Inf.
-TEST(PrequantizedApi, StreamedBf16SlabsAtTheirEdges) {
-  for (int32_t block : {32, 128})
-    for (ScaleMode mode : {ScaleMode::RCeil, ScaleMode::Floor}) {
-      const int64_t k = 2048;  // 4 KiB of bf16 per column
-      GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 35);
-      uint16_t* w = p.w.data<uint16_t>();
-      for (int64_t kk = 0; kk < block; ++kk) w[(2 * 72 + 7) * k + block + kk] = formats::floatToBf16(float(kk) * 0x1p-120f);
-      w[(4 * 72 + 20) * k + 3] = 0x7F80;  // +Inf: its block's scale is NaN's
-      const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, block, mode};
-      HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-      expectSlabPlan([&](Runtime& rt) { grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt); });
-      reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-      EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs), 0) << "block " << block << " " << scaleModeName(mode);
-    }
-}
-
 // A slab kernel given groups larger than its plan assumed (a kernel is chosen per call, but it must not
 // depend on that): rows past kStreamSlabRows go in further batches, each over every slab again.
 TEST(Prequantized, SlabKernelTakesGroupsPastItsRowBatch) {
