@@ -61,10 +61,9 @@ inline int64_t differingElements(const HostTensor& got, const HostTensor& want) 
   return bad;
 }
 
-/// A runtime capped to `target`, or null where this host lacks that ISA (Error(Unsupported), the only
-/// error accepted).
-inline std::unique_ptr<Runtime> runtimeForTarget(const std::string& target) {
-  RuntimeOptions options;
+/// A runtime capped to `target` (other options as given), or null where this host lacks that ISA
+/// (Error(Unsupported), the only error accepted).
+inline std::unique_ptr<Runtime> runtimeForTarget(const std::string& target, RuntimeOptions options = {}) {
   options.target = target;
   try {
     return std::make_unique<Runtime>(options);
