@@ -107,13 +107,11 @@ MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(stati
 /// percent over storing untransposed, where four rounds of vpermt2d cost a third of the fp8 decode.
 MXJIT_AVX512 void transpose16x16(__m512i* r) {
   __m512i a[16], b[16];
-  MXJIT_UNROLL
   for (int i = 0; i < 8; ++i) {
     a[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
     a[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
   }
   // b[4q + t], lane L: column 4L + t of rows 4q..4q+3
-  MXJIT_UNROLL
   for (int q = 0; q < 4; ++q) {
     b[4 * q] = _mm512_unpacklo_epi64(a[4 * q], a[4 * q + 2]);
     b[4 * q + 1] = _mm512_unpackhi_epi64(a[4 * q], a[4 * q + 2]);
@@ -121,7 +119,6 @@ MXJIT_AVX512 void transpose16x16(__m512i* r) {
     b[4 * q + 3] = _mm512_unpackhi_epi64(a[4 * q + 1], a[4 * q + 3]);
   }
   // column 4L + t: lane L of b[t], b[4 + t], b[8 + t], b[12 + t] (0x88 picks lanes 0, 2; 0xDD lanes 1, 3)
-  MXJIT_UNROLL
   for (int t = 0; t < 4; ++t) {
     const __m512i even01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0x88), odd01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0xDD);
     const __m512i even23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0x88), odd23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0xDD);
