@@ -71,10 +71,10 @@ struct OperandPlan {
 /// multiple of 4 KiB: the 16 columns a whole-panel packer reads together then share one L1 set, and its
 /// prefetched lines evict each other; slabs keep fewer in flight (decode-shape forward, 2 threads, this
 /// machine: K = 4096 3-13% faster in slabs, K = 2880 4-12% slower). bf16 weights keep whole panels:
-/// quantizing in slabs put the packer and the multiply in one module, 10+ ms more to compile. Only where every group has at most
-/// kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer rows than a whole panel and its
-/// 16-column microtile is narrower, so larger groups lose what the decode gains (fwd at 256 rows per
-/// group, K = 1024: 0.9x -> 0.6x of oneDNN).
+/// quantizing in slabs put the packer and the multiply in one module, 10+ ms more to compile. Only
+/// where every group has at most kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer
+/// rows than a whole panel and its 16-column microtile is narrower, so larger groups lose what the
+/// decode gains (fwd at 256 rows per group, K = 1024: 0.9x -> 0.6x of oneDNN).
 bool streamsSlabs(const OperandPlan& b, int64_t k);
 constexpr int64_t kStreamSlabRows = 32;
 

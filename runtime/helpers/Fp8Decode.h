@@ -24,8 +24,8 @@ struct Fp8Table {
   __m512i t[4];  // bf16 of decodeFp8(c) for c = 0..127, 32 per register
 };
 
-/// bf16 bits of fp8 magnitude c (0..127) of format f (E4M3 if e4m3, else E5M2), as formats::decodeFp8
-/// then floatToBf16 give them; a constant expression, so every kernel gets the table as data.
+/// bf16 bits of fp8 magnitude c (0..127), E4M3 or (e4m3 false) E5M2, as formats::decodeFp8 then
+/// floatToBf16 give them; a constant expression, so every kernel gets the table as data.
 constexpr uint16_t fp8MagnitudeBf16(int c, bool e4m3) {
   const int mbits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15, e = c >> mbits, m = c & ((1 << mbits) - 1);
   if (e4m3 ? c == 0x7F : e == 31) return !e4m3 && m == 0 ? 0x7F80 : 0x7FC0;  // Inf, NaN
@@ -72,30 +72,6 @@ MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i 
   const __m512i c = _mm512_cvtepu8_epi16(codes);
   const __m512i scaled = lookUpMagnitudes(table, _mm512_and_si512(c, _mm512_set1_epi16(0x7F)), exponentShift);
   return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
-}
-
-/// 32 codes -> 32 dequantized bf16 values by arithmetic alone, where every code is a normal value or zero:
-/// a normal fp8 value's exponent and mantissa fields, shifted into bf16's, are its bf16 bits less the
-/// difference of the exponent biases, which the block scale folds in (`exponentShift` as for dequantize32).
-/// False where a code is a subnormal, NaN or Inf (dequantize32's table takes those). Exact over the same
-/// scale range; cheaper than the table lookup (no cross-lane permutes).
-MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemFormat f, __m512i* out) {
-  const formats::ElemTraits t = formats::elemTraits(f);
-  const int drop = 7 - t.mantissaBits;
-  // Magnitudes (bytes) 1 .. 2^mbits - 1 are subnormal (magnitude - 1 wraps zero past them); from the
-  // first NaN / Inf magnitude on they are special.
-  const __m256i magnitudes = _mm256_and_si256(codes, _mm256_set1_epi8(0x7F));
-  const char special = f == ElemFormat::E4M3 ? 0x7F : 0x7C;
-  if (_mm256_cmplt_epu8_mask(_mm256_sub_epi8(magnitudes, _mm256_set1_epi8(1)), _mm256_set1_epi8(static_cast<char>((1 << t.mantissaBits) - 1))) |
-      _mm256_cmpge_epu8_mask(magnitudes, _mm256_set1_epi8(special)))
-    return false;
-  const __m512i c = _mm512_cvtepu8_epi16(codes);
-  const __m512i fields = _mm512_and_si512(_mm512_slli_epi16(c, drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
-  const __m512i rebias = _mm512_add_epi16(exponentShift, _mm512_set1_epi16(static_cast<int16_t>((127 - t.exponentBias) << 7)));
-  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(c, _mm512_set1_epi16(0x7F)), fields, rebias);
-  // magnitude | (c << 8 & 0x8000): the sign
-  *out = _mm512_ternarylogic_epi32(magnitude, _mm512_slli_epi16(c, 8), _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
-  return true;
 }
 
 constexpr bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
@@ -172,6 +148,17 @@ MXJIT_AVX512 __mmask64 irregularCodes(__m512i codes, ElemFormat f) {
   const __m512i subnormalEnd = _mm512_set1_epi8(static_cast<char>((1 << mbits) - 1));
   return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(magnitudes, _mm512_set1_epi8(1)), subnormalEnd) |
          _mm512_cmpge_epu8_mask(magnitudes, _mm512_set1_epi8(static_cast<char>(f == ElemFormat::E4M3 ? 0x7F : 0x7C)));
+}
+
+/// 32 codes -> 32 dequantized bf16 values by arithmetic alone (decodeHighBytes), where every code is a
+/// normal value or zero (`exponentShift` as for dequantize32). False where a code is a subnormal, NaN or
+/// Inf (dequantize32's table takes those). Cheaper than the table lookup (no cross-lane permutes).
+MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemFormat f, __m512i* out) {
+  if (irregularCodes(_mm512_zextsi256_si512(codes), f)) return false;
+  const int16_t toRebias = static_cast<int16_t>((127 - formats::elemTraits(f).exponentBias) * 128);
+  const __m512i rebias = _mm512_add_epi16(exponentShift, _mm512_set1_epi16(toRebias));
+  *out = decodeHighBytes(_mm512_slli_epi16(_mm512_cvtepu8_epi16(codes), 8), rebias, f);
+  return true;
 }
 
 /// The rebias of byte `which` (0..3) of each dword lane of 16 scale codes, in both 16-bit halves; the

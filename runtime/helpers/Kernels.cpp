@@ -302,8 +302,8 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::
         int64_t pairStep = 2 * HR;
         if (!wholePanel || !vec::decodeColumnTile(codes, K, scales, K / block, k0, block, ElemFormat(elem), table, shuffles,
                                                   reinterpret_cast<uint32_t*>(slab), HR)) {
-          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1, abi::kDequantize,
-                                       elem, 0, block, NR, tmp);
+          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1,
+                                       abi::kDequantize, elem, 0, block, NR, tmp);
           pairs = slab + half * HR * 2, pairStep = 2 * NR;
         }
         // Every microtile's 8 x 16 sums in and out as fp32, whole: one store path for all of them.
