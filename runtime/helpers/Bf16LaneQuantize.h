@@ -181,6 +181,16 @@ MXJIT_AVX512 __m512i quantizeDequantizeInBlock(__m512i x, const BlockGrids16& gr
   return q;
 }
 
+/// Two registers of the same 32 columns (rows of a block along the tokens or along K), quantized at the
+/// columns' scale codes (`grid` where `inLanes`) and dequantized: in 16-bit lanes where both can be,
+/// else both through the fp32 codec.
+MXJIT_AVX512 void quantizeDequantizeRowPair(__m512i a, __m512i b, const LaneGrid& grid, bool inLanes, __m512i codes,
+                                            ElemFormat f, ScaleMode mode, __m512i* qa, __m512i* qb) {
+  if (inLanes && quantizeDequantize32(a, grid, f, mode, qa) && quantizeDequantize32(b, grid, f, mode, qb)) return;
+  *qa = quantizeDequantize32Fp32(a, codes, f, mode);
+  *qb = quantizeDequantize32Fp32(b, codes, f, mode);
+}
+
 /// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
 /// each half, widened to the fp32 patterns it takes.
 MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {

@@ -60,7 +60,7 @@ extern "C" void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begi
 extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_quantize_dequantize32(
     const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out) {
   for (int h = 0; h < 32; h += 16) {
-    const __m512 v = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + h))), 16));
+    const __m512 v = vec::widenBf16(x + h);
     const __m512i c = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + h)));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + h),
                         _mm512_cvtepi32_epi16(vec::quantizeDequantizeToBf16(v, c, ElemFormat(elem), ScaleMode(mode))));

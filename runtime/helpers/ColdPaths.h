@@ -1,8 +1,9 @@
 // The bf16 / AMX / AVX-512 quantize kernels' cold paths: what their AVX-512 code does not cover (fp8
 // scales outside the fast decode's range, partial panels, odd blocks, high-precision f32 operands, blocks
-// with fp8 subnormals or NaN) goes through the scalar packers and codec. They are compiled once, into the runtime library, rather than into every specialised kernel:
-// inlined they were about half of each kernel's machine code and compile time, for paths that real
-// shapes and scales rarely take. The JIT resolves these symbols to the runtime's definitions.
+// with fp8 subnormals or NaN) goes through the scalar packers and codec. They are compiled once, into
+// the runtime library, rather than into every specialised kernel: inlined they were about half of each
+// kernel's machine code and compile time, for paths that real shapes and scales rarely take. The JIT
+// resolves these symbols to the runtime's definitions.
 #pragma once
 #include "KernelABI.h"
 #include "TokenPairLayout.h"

@@ -152,6 +152,11 @@ MXJIT_AVX512 __m512i scaleCodes(__m512i amax, ElemFormat elem, ScaleMode mode) {
   return _mm512_mask_mov_epi32(code, nan, splat(formats::kE8M0Nan));
 }
 
+/// 16 bf16 values -> fp32 lanes.
+MXJIT_AVX512 __m512 widenBf16(const uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+}
+
 /// 16 bytes -> 16 lanes.
 MXJIT_AVX512 __m512i loadBytes(const uint8_t* p) { return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
 

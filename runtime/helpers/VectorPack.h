@@ -19,11 +19,6 @@ MXJIT_AVX512 __m256i narrowPairs(__m512i lanes, bool swapPairs) {
   return swapPairs ? _mm256_rol_epi32(v, 16) : v;
 }
 
-/// 16 bf16 values -> fp32 lanes.
-MXJIT_AVX512 __m512 widenBf16(const uint16_t* p) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
-}
-
 /// vpermt2w indices that interleave two rows of 32 words (row k, row k+1) into pair words: columns 0-15
 /// (firstHalf) and 16-31 (secondHalf); slot 0 holds row k unless the pairs are swapped.
 struct PairInterleave {
@@ -271,10 +266,7 @@ MXJIT_NO_UNROLL
         const uint16_t* row = stage ? staged + (k - k0) * rowWords + p * NR : x + (g * K + k) * N + j0 + p * NR;
         const __m512i rowK = _mm512_loadu_si512(row), rowNext = _mm512_loadu_si512(row + (stage ? rowWords : N));
         __m512i even, odd;
-        if (!inLanes || !quantizeDequantize32(rowK, grid, elem, mode, &even) || !quantizeDequantize32(rowNext, grid, elem, mode, &odd)) {
-          even = quantizeDequantize32Fp32(rowK, codes, elem, mode);
-          odd = quantizeDequantize32Fp32(rowNext, codes, elem, mode);
-        }
+        quantizeDequantizeRowPair(rowK, rowNext, grid, inLanes, codes, elem, mode, &even, &odd);
         storeInterleaved(even, odd, interleave, words, k);
       }
     }
@@ -330,10 +322,7 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
       const __m512i rowE = _mm512_maskz_loadu_epi16(columns, even);
       const __m512i rowO = i + 1 < n ? _mm512_maskz_loadu_epi16(columns, even + cols) : _mm512_setzero_si512();
       __m512i e = rowE, o = rowO;
-      if (quantize && (!inLanes || !quantizeDequantize32(rowE, grid, elem, mode, &e) || !quantizeDequantize32(rowO, grid, elem, mode, &o))) {
-        e = quantizeDequantize32Fp32(rowE, codes, elem, mode);
-        o = quantizeDequantize32Fp32(rowO, codes, elem, mode);
-      }
+      if (quantize) quantizeDequantizeRowPair(rowE, rowO, grid, inLanes, codes, elem, mode, &e, &o);
       for (int h = 0; h < width / 16; ++h)
         putTokenPair(words, layout, p0, c0 + 16 * h, (first + i - begin) / 2,
                      _mm512_permutex2var_epi16(e, h ? interleave.secondHalf : interleave.firstHalf, o), gathered[h]);
