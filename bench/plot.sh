@@ -28,9 +28,9 @@ for r in results:
     s = "x".join(str(v) for v in r["shape"])
     if s not in shapes:
         shapes.append(s)
-engines = [e for e in ("mxjit", "onednn_prepacked", "onednn_plain", "reference") if any(r["engine"] == e for r in results)]
-colors = {"mxjit": "#d62728", "onednn_prepacked": "#1f77b4", "onednn_plain": "#17becf", "reference": "#7f7f7f"}
-points = {"mxjit": 7, "onednn_prepacked": 5, "onednn_plain": 4, "reference": 9}
+engines = [e for e in ("mxjit", "mxjit_packed", "onednn_prepacked", "onednn_plain", "reference") if any(r["engine"] == e for r in results)]
+colors = {"mxjit": "#d62728", "mxjit_packed": "#ff7f0e", "onednn_prepacked": "#1f77b4", "onednn_plain": "#17becf", "reference": "#7f7f7f"}
+points = {"mxjit": 7, "mxjit_packed": 11, "onednn_prepacked": 5, "onednn_plain": 4, "reference": 9}
 
 passes = [p for p in ("fwd", "dgrad", "wgrad", "step") if any(r["pass"] == p for r in results)]
 

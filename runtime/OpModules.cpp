@@ -47,10 +47,10 @@ ir::Module forwardModule(DType aType, DType wType, WeightLayout layout, const Qu
 }
 
 ir::Module prequantizedForwardModule(DType aType, std::optional<PrequantizedOperand> pa, PrequantizedOperand pw,
-                                     WeightLayout layout, const QuantRecipe& r, DType out) {
+                                     ir::OperandLayout wLayout, const QuantRecipe& r, DType out) {
   NewFunction nf("grouped_mm_forward_prequantized");
   ir::Builder b(*nf.f);
-  const bool enk = layout == WeightLayout::ENK;
+  const bool enk = wLayout != ir::OperandLayout::EKN;
   auto mxType = [](PrequantizedOperand p, int axis, std::vector<std::string> dims) {
     ir::TensorType t = tensor(p.elem == ElemFormat::E4M3 ? DType::E4M3 : DType::E5M2, std::move(dims));
     t.mx = ir::MXEncoding{p.elem, p.block, axis, ir::ScaleLayout::Plain};
@@ -63,8 +63,7 @@ ir::Module prequantizedForwardModule(DType aType, std::optional<PrequantizedOper
   QuantRecipe quantized = r;
   quantized.quantized = true;
   ir::Value* qa = pa ? a : asOperand(b, a, 1, quantized, GemmPass::Forward, 0);
-  b.ret({b.groupedMM(qa, w, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK,
-                     enk ? ir::OperandLayout::ENK : ir::OperandLayout::EKN)});
+  b.ret({b.groupedMM(qa, w, offs, ir::GemmKind::G2d3d, out, ir::OperandLayout::MK, wLayout)});
   return std::move(nf.module);
 }
 

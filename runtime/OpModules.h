@@ -2,6 +2,7 @@
 // canonicalises, fuses and specialises. Written the way a user states the op (dgrad through a
 // transpose of the weights), so the passes, not the API, decide layouts and fusion.
 #pragma once
+#include "ir/GemmAttrs.h"
 #include "ir/Op.h"
 #include "mxjit/Recipe.h"
 
@@ -16,8 +17,9 @@ struct PrequantizedOperand {
   ElemFormat elem;
   int32_t block;
 };
+/// wLayout: enk, ekn or pnk (panel-packed; its logical dims are enk's).
 ir::Module prequantizedForwardModule(DType aType, std::optional<PrequantizedOperand> a, PrequantizedOperand w,
-                                     WeightLayout layout, const QuantRecipe& recipe, DType out);
+                                     ir::OperandLayout wLayout, const QuantRecipe& recipe, DType out);
 ir::Module dgradModule(DType gradType, DType wType, WeightLayout layout, const QuantRecipe& recipe, DType out);
 ir::Module wgradModule(DType aType, DType gradType, const QuantRecipe& recipe, DType out);
 /// A 2-D quantize along axis 1 (rows of K) or axis 0 (along M, optionally restarting blocks at group

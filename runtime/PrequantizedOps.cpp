@@ -6,6 +6,7 @@
 #include "RuntimeImpl.h"
 #include "formats/BlockedScales.h"
 #include "formats/PackedScales.h"
+#include "formats/PanelPackedWeights.h"
 #include "ir/GemmAttrs.h"
 #include "mxjit/Error.h"
 #include "mxjit/Ops.h"
@@ -99,47 +100,83 @@ PlainScales plainActivationScales(const MXTensorView& a, const TensorView& offs,
   return {};
 }
 
-void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, const MXTensorView& w, WeightLayout layout,
-                         const TensorView& offs, const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
-  checkCodes(w, "W");
+// The weights as the kernel takes them: MX codes [E,N,K] / [E,K,N] with scales in any layout, or packed.
+struct Weights {
+  const MXTensorView* mx = nullptr;
+  WeightLayout layout = WeightLayout::ENK;
+  const PackedWeights* packed = nullptr;
+
+  ElemFormat elem() const { return packed ? packed->elem : mx->elem; }
+  int32_t block() const { return packed ? packed->block : mx->block; }
+  ir::OperandLayout operandLayout() const {
+    return packed ? ir::OperandLayout::PNK : layout == WeightLayout::ENK ? ir::OperandLayout::ENK : ir::OperandLayout::EKN;
+  }
+};
+
+void checkPacked(const PackedWeights& w) {
+  validateRecipe(QuantRecipe{w.elem, w.elem, w.block, ScaleMode::RCeil});
+  const int64_t panels = formats::panelCount(w.n), records = w.k / formats::kPanelScaleDepth;
+  const bool sized = w.experts >= 0 && w.n >= 0 && w.k >= 0 && w.k % formats::kPanelScaleDepth == 0 && w.block % 32 == 0 &&
+                     int64_t(w.codes.size()) == w.experts * panels * w.k * formats::kPanelColumns &&
+                     int64_t(w.scales.size()) == w.experts * panels * records * formats::kPanelColumns;
+  if (!sized)
+    throw Error(ErrorKind::InvalidArgument,
+                fmt::format("packed W: {} code and {} scale bytes do not describe E={} N={} K={} block={} (make them with "
+                            "pack_weights)", w.codes.size(), w.scales.size(), w.experts, w.n, w.k, w.block));
+}
+
+// The logical (E, N, K) shape of packed weights, for the argument checks shared with the reference.
+TensorView shapeOf(const PackedWeights& w) {
+  return TensorView{const_cast<uint8_t*>(w.codes.data()), DType::BF16, {w.experts, w.n, w.k}};
+}
+
+void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, const Weights& w, const TensorView& offs,
+                         const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
+  if (w.packed) checkPacked(*w.packed);
+  else checkCodes(*w.mx, "W");
   if (aMx) checkCodes(*aMx, "A");
   QuantRecipe shapeRecipe = recipe;
   shapeRecipe.quantized = true;
-  shapeRecipe.block = w.block;
-  const GroupedMMShape s = checkForward(aMx ? shapeOf(*aMx) : aValues, shapeOf(w), layout, offs, shapeRecipe, out);
+  shapeRecipe.block = w.block();
+  const GroupedMMShape s = checkForward(aMx ? shapeOf(*aMx) : aValues, w.packed ? shapeOf(*w.packed) : shapeOf(*w.mx),
+                                        w.packed ? WeightLayout::ENK : w.layout, offs, shapeRecipe, out);
   if (!aMx) expectData(aValues, "A");
   expectData(out, "out");
   if (aMx && s.k % aMx->block != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of its block size {}", s.k, aMx->block));
   if (!aMx && s.k % recipe.block != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of the recipe's block size {}", s.k, recipe.block));
-  const PlainScales wScales = plainWeightScales(w, layout, s);
+  const PlainScales wScales = w.packed ? PlainScales{{}, w.packed->scales.data()} : plainWeightScales(*w.mx, w.layout, s);
   const PlainScales aScales = aMx ? plainActivationScales(*aMx, offs, s) : PlainScales{};
 
   runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
   spec.kind = runtime::SpecKind::Gemm2d3d;
-  spec.aDType = uint8_t(aMx ? codeType(aMx->elem) : aValues.dtype), spec.bDType = uint8_t(codeType(w.elem));
+  spec.aDType = uint8_t(aMx ? codeType(aMx->elem) : aValues.dtype), spec.bDType = uint8_t(codeType(w.elem()));
   spec.outDType = uint8_t(out.dtype);
   spec.aLayout = uint8_t(ir::OperandLayout::MK);
-  spec.bLayout = uint8_t(layout == WeightLayout::ENK ? ir::OperandLayout::ENK : ir::OperandLayout::EKN);
-  spec.aElem = uint8_t(aMx ? aMx->elem : recipe.fwdElem), spec.bElem = uint8_t(w.elem);
+  spec.bLayout = uint8_t(w.operandLayout());
+  spec.aElem = uint8_t(aMx ? aMx->elem : recipe.fwdElem), spec.bElem = uint8_t(w.elem());
   spec.mode = aMx ? 0 : uint8_t(recipe.mode);
   spec.block = aMx ? aMx->block : recipe.block;
-  spec.bBlock = w.block;  // the weights' own block (may differ from the activations')
+  spec.bBlock = w.block();  // the weights' own block (may differ from the activations')
   spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
   runtime.impl().bucketGroups(spec, s.groups);
+  if (w.packed) spec.streamPanels = 1;  // packed weights have one plan, whatever the group sizes
   const std::optional<runtime::PrequantizedOperand> aOperand =
       aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
   auto kernel = runtime.impl().kernelFor(
       spec,
-      [&] { return runtime::prequantizedForwardModule(aValues.dtype, aOperand, {w.elem, w.block}, layout, recipe, out.dtype); },
+      [&] {
+        return runtime::prequantizedForwardModule(aValues.dtype, aOperand, {w.elem(), w.block()}, w.operandLayout(), recipe,
+                                                  out.dtype);
+      },
       {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
 
   abi::KernelArgs args;
   std::memset(&args, 0, sizeof args);
   args.a = aMx ? aMx->qdata.data : aValues.data;
   args.aScales = aScales.data;
-  args.b = w.qdata.data, args.bScales = wScales.data;
+  args.b = w.packed ? static_cast<const void*>(w.packed->codes.data()) : w.mx->qdata.data, args.bScales = wScales.data;
   args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
   runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options().threads);
   runtime::zeroRowsPastLastGroup(out, s.groups);
@@ -149,12 +186,38 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
 
 void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
                 const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
-  prequantizedForward(a, nullptr, w, layout, offs, recipe, out, runtime);
+  prequantizedForward(a, nullptr, {&w, layout}, offs, recipe, out, runtime);
 }
 
 void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
                 const TensorView& out, Runtime& runtime) {
-  prequantizedForward(a.qdata, &a, w, layout, offs, QuantRecipe{}, out, runtime);
+  prequantizedForward(a.qdata, &a, {&w, layout}, offs, QuantRecipe{}, out, runtime);
+}
+
+PackedWeights pack_weights(const MXTensorView& w, WeightLayout layout) {
+  checkCodes(w, "W");
+  expectRank(w.qdata, "W", 3);
+  const bool enk = layout == WeightLayout::ENK;
+  const int64_t e = w.qdata.dim(0), k = w.qdata.dim(enk ? 2 : 1), n = w.qdata.dim(enk ? 1 : 2);
+  if (k % formats::kPanelScaleDepth != 0 || k % w.block != 0 || w.block % 32 != 0)
+    throw Error(ErrorKind::Unsupported, fmt::format("pack_weights: K={} and block {} (packed weights need K a multiple of "
+                                                    "32 and of the block, the block a multiple of 32)", k, w.block));
+  GroupedMMShape s;
+  s.experts = e, s.k = k, s.n = n;
+  const PlainScales scales = plainWeightScales(w, layout, s);
+  formats::PanelPacked packed =
+      formats::packWeightPanels(static_cast<const uint8_t*>(w.qdata.data), scales.data, enk, e, k, n, w.block);
+  return PackedWeights{e, n, k, w.elem, w.block, std::move(packed.codes), std::move(packed.scales)};
+}
+
+void grouped_mm(const TensorView& a, const PackedWeights& w, const TensorView& offs, const QuantRecipe& recipe,
+                const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a, nullptr, {nullptr, WeightLayout::ENK, &w}, offs, recipe, out, runtime);
+}
+
+void grouped_mm(const MXTensorView& a, const PackedWeights& w, const TensorView& offs, const TensorView& out,
+                Runtime& runtime) {
+  prequantizedForward(a.qdata, &a, {nullptr, WeightLayout::ENK, &w}, offs, QuantRecipe{}, out, runtime);
 }
 
 namespace {
@@ -173,13 +236,13 @@ TensorView offsFromIndptr(const TensorView& mIndptr, int64_t tokens) {
 
 void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
                        const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
-  prequantizedForward(a, nullptr, w, layout, offsFromIndptr(mIndptr, a.rank() ? a.dim(0) : 0), recipe, out, runtime);
+  prequantizedForward(a, nullptr, {&w, layout}, offsFromIndptr(mIndptr, a.rank() ? a.dim(0) : 0), recipe, out, runtime);
 }
 
 void grouped_mm_decode(const MXTensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
                        const TensorView& out, Runtime& runtime) {
   const TensorView offs = offsFromIndptr(mIndptr, a.qdata.rank() ? a.qdata.dim(0) : 0);
-  prequantizedForward(a.qdata, &a, w, layout, offs, QuantRecipe{}, out, runtime);
+  prequantizedForward(a.qdata, &a, {&w, layout}, offs, QuantRecipe{}, out, runtime);
 }
 
 }  // namespace mxjit

@@ -1,6 +1,7 @@
 // The ops: MX quantize and the MXFP8 grouped GEMM forward and backward, JIT-compiled on first call.
 // Tensors are row-major TensorViews; bad input throws mxjit::Error naming the argument and the rule.
 #pragma once
+#include "mxjit/PackedWeights.h"
 #include "mxjit/Recipe.h"
 #include "mxjit/Runtime.h"
 #include "mxjit/Tensor.h"
@@ -36,6 +37,17 @@ void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout,
 /// The same with prequantized activations too: A's codes [M,K] quantized along K.
 void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
                 const TensorView& out, Runtime& runtime = Runtime::global());
+
+/// Prequantized weights (as above: codes [E,N,K] or [E,K,N] along K, any scale layout) packed once for
+/// the forward below. K must be a multiple of 32 and of the block, the block a multiple of 32.
+PackedWeights pack_weights(const MXTensorView& w, WeightLayout layout);
+
+/// The forward on packed weights, A quantized per `recipe` or prequantized (as the overloads above).
+/// AVX512-BF16 hosts (AMX ones too); elsewhere Unsupported.
+void grouped_mm(const TensorView& a, const PackedWeights& w, const TensorView& offs, const QuantRecipe& recipe,
+                const TensorView& out, Runtime& runtime = Runtime::global());
+void grouped_mm(const MXTensorView& a, const PackedWeights& w, const TensorView& offs, const TensorView& out,
+                Runtime& runtime = Runtime::global());
 
 /// Decode / small-M inference in flashinfer's zero-padding convention: A token-packed (cum_m, K) with
 /// no padding between experts, expert e's tokens at rows [m_indptr[e], m_indptr[e+1]) (m_indptr: i32

@@ -7,8 +7,8 @@ namespace mxjit::ir {
 
 namespace {
 
-constexpr OperandLayout kLayouts[] = {OperandLayout::MK,  OperandLayout::KM, OperandLayout::EKN,
-                                      OperandLayout::ENK, OperandLayout::MN, OperandLayout::NM};
+constexpr OperandLayout kLayouts[] = {OperandLayout::MK, OperandLayout::KM, OperandLayout::EKN, OperandLayout::ENK,
+                                      OperandLayout::MN, OperandLayout::NM, OperandLayout::PNK};
 
 }  // namespace
 
@@ -28,6 +28,7 @@ std::string_view operandLayoutName(OperandLayout l) {
   case OperandLayout::ENK: return "enk";
   case OperandLayout::MN: return "mn";
   case OperandLayout::NM: return "nm";
+  case OperandLayout::PNK: return "pnk";
   }
   return "?";
 }
@@ -46,6 +47,7 @@ OperandLayout flipped(OperandLayout l) {
   case OperandLayout::ENK: return OperandLayout::EKN;
   case OperandLayout::MN: return OperandLayout::NM;
   case OperandLayout::NM: return OperandLayout::MN;
+  case OperandLayout::PNK: return OperandLayout::PNK;
   }
   return l;
 }

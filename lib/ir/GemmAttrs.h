@@ -13,9 +13,11 @@ namespace mxjit::ir {
 /// 2d2d: out[g][K,N] = sum over rows m of group g of a[m,:]^T b[m,:] (wgrad).
 enum class GemmKind : uint8_t { G2d3d, G2d2d };
 
-/// Storage order of an operand, named by its logical dims: 2d3d a: mk; 2d3d b: ekn | enk;
-/// 2d2d a: mk | km; 2d2d b: mn | nm. A transpose folded into an operand flips its layout.
-enum class OperandLayout : uint8_t { MK, KM, EKN, ENK, MN, NM };
+/// Storage order of an operand, named by its logical dims: 2d3d a: mk; 2d3d b: ekn | enk | pnk;
+/// 2d2d a: mk | km; 2d2d b: mn | nm. A transpose folded into an operand flips its layout. pnk: MX
+/// weights [E,N,K] panel-packed for the AVX512-BF16 forward (formats/PanelPackedWeights.h), codes and
+/// scales; made once by mxjit::pack_weights, never by a pass.
+enum class OperandLayout : uint8_t { MK, KM, EKN, ENK, MN, NM, PNK };
 
 /// A fused quantization of a grouped_mm operand, text `e4m3.b32.rceil` (elem, block, mode).
 struct FusedQuant {
@@ -37,9 +39,9 @@ std::optional<FusedQuant> recipeOperandQuant(const QuantRecipe& r, GemmRole role
 
 std::string_view gemmKindName(GemmKind k);  // "2d3d", "2d2d"
 std::optional<GemmKind> parseGemmKind(std::string_view s);
-std::string_view operandLayoutName(OperandLayout l);  // "mk", "km", "ekn", "enk", "mn", "nm"
+std::string_view operandLayoutName(OperandLayout l);  // "mk", "km", "ekn", "enk", "mn", "nm", "pnk"
 std::optional<OperandLayout> parseOperandLayout(std::string_view s);
-OperandLayout flipped(OperandLayout l);  // mk<->km, ekn<->enk, mn<->nm
+OperandLayout flipped(OperandLayout l);  // mk<->km, ekn<->enk, mn<->nm; pnk stays (no transpose folds into it)
 std::string fusedQuantText(const FusedQuant& q);
 std::optional<FusedQuant> parseFusedQuant(std::string_view s);
 

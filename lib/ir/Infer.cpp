@@ -176,7 +176,7 @@ TensorType inferSwizzleScales(const OpRules& r) {
 
 OperandLayout layoutAttr(const OpRules& r, std::string_view key) {
   const auto l = parseOperandLayout(r.word(key));
-  if (!l) r.attrFail(key, fmt::format("unknown layout '{}' (expected mk, km, ekn, enk, mn or nm)", r.word(key)));
+  if (!l) r.attrFail(key, fmt::format("unknown layout '{}' (expected mk, km, ekn, enk, mn, nm or pnk)", r.word(key)));
   return *l;
 }
 
@@ -221,9 +221,9 @@ void checkLayoutKinds(const OpRules& r, GemmKind kind, OperandLayout la, Operand
     if (la != L::MK)
       r.attrFail("a",
                  fmt::format("layout {} is not supported for a of kind 2d3d (expected mk)", operandLayoutName(la)));
-    if (lb != L::EKN && lb != L::ENK)
+    if (lb != L::EKN && lb != L::ENK && lb != L::PNK)
       r.attrFail("b",
-                 fmt::format("layout {} is not a 3-D operand layout (expected ekn or enk)", operandLayoutName(lb)));
+                 fmt::format("layout {} is not a 3-D operand layout (expected ekn, enk or pnk)", operandLayoutName(lb)));
   } else {
     if (la != L::MK && la != L::KM)
       r.attrFail("a", fmt::format("layout {} is not a 2-D layout of a (expected mk or km)", operandLayoutName(la)));
@@ -280,6 +280,14 @@ void checkGroupRestarts(const Op& op, const OpRules& r, size_t i) {
                                  q.operands[1] ? q.operands[1]->name : "?", r.ref(2)));
 }
 
+// Panel-packed weights (b=pnk) are MX codes in 32-k chunks and 32-k scale records.
+void checkPanelPacked(const OpRules& r, const TensorType& b) {
+  if (!b.mx) r.operandFail(1, fmt::format("b=pnk holds panel-packed MX codes; got {}", typeString(b)));
+  if (b.mx->block % 32 != 0) r.operandFail(1, fmt::format("b=pnk needs a block that is a multiple of 32, got {}", b.mx->block));
+  if (b.dims[2].isStatic() && b.dims[2].size % 32 != 0)
+    r.operandFail(1, fmt::format("b=pnk needs K a multiple of 32, got {}", b.dims[2].size));
+}
+
 TensorType inferGroupedMM(const Op& op, const OpRules& r) {
   r.checkOperands(3, 3, "%a, %b, %offs");
   const auto kind = parseGemmKind(r.word("kind"));
@@ -311,6 +319,7 @@ TensorType inferGroupedMM(const Op& op, const OpRules& r) {
           2, fmt::format("E={} does not match operand #1 ({}) E={}", dimString(offs.dims[0]), r.ref(1), dimString(E)));
     checkContraction(r, 0, 1, "K", K, "qa", qa, true);
     checkContraction(r, 1, static_cast<int64_t>(bK), "K", K, "qb", qb, true);
+    if (lb == OperandLayout::PNK) checkPanelPacked(r, b);
     return TensorType{out, {M, N}, std::nullopt};
   }
   const size_t aM = la == OperandLayout::MK ? 0 : 1, bM = lb == OperandLayout::MN ? 0 : 1;

@@ -22,6 +22,7 @@ int64_t contractionAxis(GemmKind kind, OperandLayout l) {
   case OperandLayout::ENK: return 2;
   case OperandLayout::MN: return 0;
   case OperandLayout::NM: return 1;
+  case OperandLayout::PNK: return -1;  // packed codes come from pack_weights, never from a quantize
   }
   return -1;
 }

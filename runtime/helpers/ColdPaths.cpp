@@ -10,6 +10,7 @@
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
 #include "TokenPairLayout.h"
+#include "formats/PanelPackedWeights.h"
 
 using namespace mxjit;
 using namespace mxjit::helpers;
@@ -78,12 +79,22 @@ extern "C" void mxjit_cold_quantize_column_block(const abi::KernelArgs* args, in
 }
 
 namespace mxjit::helpers {
-const ColdPathSymbol kColdPathSymbols[6] = {
+extern "C" void mxjit_cold_decode_panel_chunk(const uint8_t* chunk, const uint8_t* scales, int32_t elem, uint16_t* out) {
+  for (int b = 0; b < formats::kPanelChunkBytes; ++b) {
+    const formats::PanelSlot s = formats::panelSlot(b);
+    const int word = (b / 16) * 8 + b % 8, row = (b % 16) / 8;
+    const float v = formats::dequantizeValue(chunk[b], scales[s.column], ElemFormat(elem), formats::DequantRounding::Bf16);
+    out[row * 32 + word] = formats::floatToBf16(v);
+  }
+}
+
+const ColdPathSymbol kColdPathSymbols[7] = {
     {"mxjit_cold_pack_row_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
     {"mxjit_cold_quantize_dequantize32", reinterpret_cast<void*>(&mxjit_cold_quantize_dequantize32)},
     {"mxjit_cold_quantize_row_block", reinterpret_cast<void*>(&mxjit_cold_quantize_row_block)},
     {"mxjit_cold_quantize_column_block", reinterpret_cast<void*>(&mxjit_cold_quantize_column_block)},
+    {"mxjit_cold_decode_panel_chunk", reinterpret_cast<void*>(&mxjit_cold_decode_panel_chunk)},
 };
 }  // namespace mxjit::helpers

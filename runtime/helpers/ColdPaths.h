@@ -36,6 +36,10 @@ void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, 
 /// along the last axis; rows [first, first + n) of column c along M, scale row sr.
 void mxjit_cold_quantize_row_block(const mxjit::abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t elem,
                                    int32_t mode, int32_t block);
+/// One 64-byte chunk of panel-packed weights (formats/PanelPackedWeights.h) at its 16 columns' scale codes,
+/// decoded exactly (subnormal, NaN, Inf codes; scales outside the fast range) into its two pair rows:
+/// out[0..31] the first, out[32..63] the second, in the kernel's register order.
+void mxjit_cold_decode_panel_chunk(const uint8_t* chunk, const uint8_t* scales, int32_t elem, uint16_t* out);
 void mxjit_cold_quantize_column_block(const mxjit::abi::KernelArgs* args, int64_t c, int64_t first, int64_t n, int64_t sr,
                                       int64_t C, int32_t elem, int32_t mode);
 }
@@ -46,5 +50,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[6];
+extern const ColdPathSymbol kColdPathSymbols[7];
 }  // namespace mxjit::helpers

@@ -161,14 +161,18 @@ MXJIT_AVX512 bool dequantize32Normal(__m256i codes, __m512i exponentShift, ElemF
   return true;
 }
 
-/// The rebias of byte `which` (0..3) of each dword lane of 16 scale codes, in both 16-bit halves; the
-/// lanes whose code is outside the fast decode's range set in *slow.
-MXJIT_AVX512 __m512i columnRebias(__m512i scaleDwords, int which, ElemFormat f, __mmask16* slow) {
-  const __m512i s = _mm512_and_si512(_mm512_srlv_epi32(scaleDwords, _mm512_set1_epi32(8 * which)), _mm512_set1_epi32(0xFF));
+/// The rebias (decodeHighBytes) of 16 scale codes, one per dword lane, in both 16-bit halves; the lanes
+/// whose code is outside the fast decode's range set in *slow.
+MXJIT_AVX512 __m512i scaleRebias(__m512i s, ElemFormat f, __mmask16* slow) {
   *slow |= _mm512_cmplt_epu32_mask(s, _mm512_set1_epi32(kFastScaleMin)) |
            _mm512_cmpgt_epu32_mask(s, _mm512_set1_epi32(kFastScaleMax));
   const __m512i half = _mm512_slli_epi32(_mm512_sub_epi32(s, _mm512_set1_epi32(formats::elemTraits(f).exponentBias)), 7);
   return _mm512_or_si512(half, _mm512_slli_epi32(half, 16));
+}
+
+/// scaleRebias of byte `which` (0..3) of each dword lane.
+MXJIT_AVX512 __m512i columnRebias(__m512i scaleDwords, int which, ElemFormat f, __mmask16* slow) {
+  return scaleRebias(_mm512_and_si512(_mm512_srlv_epi32(scaleDwords, _mm512_set1_epi32(8 * which)), _mm512_set1_epi32(0xFF)), f, slow);
 }
 
 /// The 32 pair rows of a transposed tile (r[i], dword c: codes k + 4i .. k + 4i + 3 of column c), decoded

@@ -7,6 +7,7 @@
 #include "MicrokernelBf16.h"
 #include "ColdPaths.h"
 #include "OperandLoad.h"
+#include "PanelPackedGemm.h"
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
 #include "VectorPack.h"
@@ -314,6 +315,23 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::
       for (int64_t r = r0; r < r0 + batch && r < item->end; ++r)
         vec::storeLanes(args->out, r * N + c0, _mm512_loadu_ps(sums + (r - r0) * HR), N - c0, outBf16);
     }
+}
+
+/// The forward on panel-packed fp8 weights (PanelPackedGemm.h): the item's two 16-column panels of its
+/// expert (the last item of an odd count: one) times the group's rows, 8 at a time. K is a multiple of 32.
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
+                                                                      int64_t K, int64_t N, int32_t outBf16, int32_t elem) {
+  constexpr int MR = 8;
+  const int64_t panels = formats::panelCount(N), first = item->tile * 2, second = first + 1 < panels ? first + 1 : first;
+  const int64_t col0 = first * formats::kPanelColumns, records = K / formats::kPanelScaleDepth;
+  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + item->group * panels * K * formats::kPanelColumns;
+  const uint8_t* scales = args->bScales + item->group * panels * records * formats::kPanelColumns;
+  const uint8_t* const panel[2] = {codes + first * K * formats::kPanelColumns, codes + second * K * formats::kPanelColumns};
+  const uint8_t* const panelScales[2] = {scales + first * records * formats::kPanelColumns,
+                                         scales + second * records * formats::kPanelColumns};
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += MR)
+    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, panel, panelScales, K,
+                           ElemFormat(elem), args->out, r0 * N + col0, N, N - col0, outBf16);
 }
 
 // --- The AMX-BF16 variant (MicrokernelAmx.h): operands as bf16 in natural pair order, K padded to 32. ---

@@ -209,7 +209,7 @@ TEST(InferRules, GroupedMMDtypes) {
 
 TEST(InferRules, GroupedMMLayoutsFitTheKind) {
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=mk b=mk"),
-              HasSubstr("mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn or enk)"));
+              HasSubstr("mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn, enk or pnk)"));
   EXPECT_THAT(mmError(kXW, "kind=2d3d out=bf16 a=km b=enk"),
               HasSubstr("attribute a: layout km is not supported for a of kind 2d3d (expected mk)"));
   EXPECT_THAT(mmError("%x: bf16[M,64], %w: bf16[M,32], %offs: i32[8]", "kind=2d2d out=f32 a=mk b=ekn"),

@@ -43,7 +43,7 @@ TEST(Verifier, ReinfersEveryRuleAfterAPassEditsAttributes) {
   f.ops[0]->setAttr("block", int64_t{32});
   f.ops[3]->setAttr("b", std::string("mk"));
   EXPECT_EQ(verifyError(m),
-            "5:3: mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn or enk)");
+            "5:3: mx.grouped_mm: attribute b: layout mk is not a 3-D operand layout (expected ekn, enk or pnk)");
   f.ops[3]->setAttr("b", std::string("enk"));  // the transposed weight is [E,K,N]: K no longer matches
   EXPECT_EQ(verifyError(m), "5:3: mx.grouped_mm: operand #1 (%qw): K=1024 does not match operand #0 (%qx) K=2048");
 }

@@ -36,7 +36,7 @@ struct Options {
   int threads = 0, rounds = 3;
   double roundMs = 250;
   std::string json;
-  bool onednn = true, reference = true, mxjit = true;
+  bool onednn = true, reference = true, mxjit = true, mxjitPacked = true;
 };
 
 std::vector<std::string> splitList(const std::string& text, char sep) {
@@ -90,12 +90,13 @@ Options parseOptions(std::span<char* const> argv) {
     throw Error(ErrorKind::InvalidArgument, "--threads, --rounds and --round-ms must be positive");
   o.json = args.valueOr("json", "");
   if (const auto engines = args.optional("engines")) {
-    o.onednn = o.reference = o.mxjit = false;
+    o.onednn = o.reference = o.mxjit = o.mxjitPacked = false;
     for (const std::string& e : splitList(*engines, ',')) {
       if (e == "onednn") o.onednn = true;
       else if (e == "reference") o.reference = true;
       else if (e == "mxjit") o.mxjit = true;
-      else throw Error(ErrorKind::Parse, fmt::format("unknown engine '{}' in --engines (expected mxjit, onednn, reference)", e));
+      else if (e == "mxjit_packed") o.mxjitPacked = true;
+      else throw Error(ErrorKind::Parse, fmt::format("unknown engine '{}' in --engines (expected mxjit, mxjit_packed, onednn, reference)", e));
     }
   }
   if (o.shapes.empty()) o.shapes.assign(std::begin(kDefaultShapes), std::end(kDefaultShapes));
@@ -188,6 +189,7 @@ int runBench(std::span<char* const> argv) {
       }
       if (o.reference) addEngine("reference", work.reference(pass));
       if (o.mxjit) addEngine("mxjit", work.mxjit(pass));
+      if (o.mxjitPacked && pass == BenchPass::Fwd) addEngine("mxjit_packed", work.mxjitPacked());
       // Warm every engine up, then interleave the rounds: a burst of load from other processes on
       // shared cores then hits every engine of the comparison alike rather than one of them.
       std::vector<Timing> subtracted(group.size());

@@ -150,6 +150,25 @@ void BenchWorkload::quantizeWeights() {
   quantize(wEnk().view(), -1, ElemFormat::E4M3, kBlock, ScaleMode::RCeil, wq_.view(), ws_.view(), nullptr, runtime_);
 }
 
+EngineRun BenchWorkload::mxjitPacked() {
+  EngineRun run;
+  run.problem = {shape_.m, shape_.k, shape_.n, shape_.g};
+  run.work = workOf(shape_, ends_, BenchPass::Fwd, true);
+  if (runtime_.targetName() != "avx512bf16" && runtime_.targetName() != "amx") {
+    run.error = "packed weights run on AVX512-BF16 hosts";
+    return run;
+  }
+  quantizeWeights();
+  if (!packed_) packed_ = pack_weights(MXTensorView{wq_.view(), ws_.view(), ElemFormat::E4M3, kBlock, ScaleLayout::Plain}, WeightLayout::ENK);
+  if (out_.shape() != std::vector<int64_t>{shape_.m, shape_.n} || out_.dtype() != DType::BF16)
+    out_ = HostTensor(DType::BF16, {shape_.m, shape_.n});
+  run.call = [&rt = runtime_, a = a().view(), w = &*packed_, offs = offs_.view(), out = out_.view()] {
+    grouped_mm(a, *w, offs, QuantRecipe{}, out, rt);
+  };
+  run.note = "W prequantized and packed once (pack_weights)";
+  return run;
+}
+
 EngineRun BenchWorkload::mxjit(BenchPass p) {
   EngineRun run;
   run.problem = {shape_.m, shape_.k, shape_.n, shape_.g};

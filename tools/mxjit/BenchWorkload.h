@@ -4,6 +4,7 @@
 // work model (flops, minimum bytes moved) the report divides by.
 #pragma once
 #include "BenchOneDnn.h"
+#include "mxjit/PackedWeights.h"
 #include "mxjit/Runtime.h"
 #include "support/HostTensor.h"
 
@@ -63,6 +64,8 @@ public:
   const std::vector<int32_t>& ends() const { return ends_; }
 
   EngineRun mxjit(BenchPass p);
+  /// The forward on the same prequantized weights packed once (pack_weights), as oneDNN's prepacked peer.
+  EngineRun mxjitPacked();
   EngineRun oneDnn(BenchPass p, bool prepacked);
   /// The scalar reference on the first group only, its rows capped so one call stays near a few
   /// hundred ms (it runs at a few GFLOP/s); GFLOP/s are those of what it ran.
@@ -82,6 +85,7 @@ private:
   Runtime& runtime_;
   HostTensor offs_, a_, wEnk_, wEkn_, gradOut_, out_, gradA_, gradB_, wq_, ws_, q_, qs_;
   HostTensor a0_, out0_, offs0_;
+  std::optional<PackedWeights> packed_;
 };
 
 }  // namespace mxjit::cli
