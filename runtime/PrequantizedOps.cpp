@@ -115,10 +115,9 @@ struct Weights {
 
 void checkPacked(const PackedWeights& w) {
   validateRecipe(QuantRecipe{w.elem, w.elem, w.block, ScaleMode::RCeil});
-  const int64_t panels = formats::panelCount(w.n), records = w.k / formats::kPanelScaleDepth;
   const bool sized = w.experts >= 0 && w.n >= 0 && w.k >= 0 && w.k % formats::kPanelScaleDepth == 0 && w.block % 32 == 0 &&
-                     int64_t(w.codes.size()) == w.experts * panels * w.k * formats::kPanelColumns &&
-                     int64_t(w.scales.size()) == w.experts * panels * records * formats::kPanelColumns;
+                     int64_t(w.codes.size()) == w.experts * formats::panelCount(w.n) * w.k * formats::kPanelColumns &&
+                     int64_t(w.scales.size()) == formats::panelScaleBytes(w.experts, w.k, w.n);
   if (!sized)
     throw Error(ErrorKind::InvalidArgument,
                 fmt::format("packed W: {} code and {} scale bytes do not describe E={} N={} K={} block={} (make them with "
@@ -206,7 +205,7 @@ PackedWeights pack_weights(const MXTensorView& w, WeightLayout layout) {
   s.experts = e, s.k = k, s.n = n;
   const PlainScales scales = plainWeightScales(w, layout, s);
   formats::PanelPacked packed =
-      formats::packWeightPanels(static_cast<const uint8_t*>(w.qdata.data), scales.data, enk, e, k, n, w.block);
+      formats::packWeightPanels(static_cast<const uint8_t*>(w.qdata.data), scales.data, enk, e, k, n, w.block, w.elem);
   return PackedWeights{e, n, k, w.elem, w.block, std::move(packed.codes), std::move(packed.scales)};
 }
 

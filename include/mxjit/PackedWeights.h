@@ -15,7 +15,7 @@ struct PackedWeights {
   ElemFormat elem = ElemFormat::E4M3;
   int32_t block = 32;
   std::vector<uint8_t> codes;   // (E, ceil(N/16), K/4, 64)
-  std::vector<uint8_t> scales;  // (E, ceil(N/16), K/32, 16) e8m0
+  std::vector<uint8_t> scales;  // (E, ceil(N/16), K/32, 16) e8m0, then (E, ceil(N/16), K/32) flags
 };
 
 }  // namespace mxjit

@@ -7,9 +7,15 @@
 // 0-7 widen (vpunpcklbw) into the pair row (4c, 4c+1) and bytes 8-15 (vpunpckhbw) into (4c+2, 4c+3),
 // 16 dwords each, one per column, k+1 in the low half (vdpbf16ps's summation order, MicrokernelBf16.h).
 // A panel's scales are K/32 records of 16 e8m0 codes, one per column (blocks longer than 32 repeat
-// theirs; padding columns 127). Storage: codes (E, panels, K/4, 64), scales (E, panels, K/32, 16).
+// theirs; padding columns 127). After all the records, one byte per record: bit i set where the
+// record's chunk i (of 8) needs the exact (cold) decode, for a code that is subnormal, NaN or Inf or a
+// scale outside the fast decode's range (formats/FastDecode.h): the kernel tests a bit per chunk
+// instead of its 64 codes.
+// Storage: codes (E, panels, K/4, 64); scales (E, panels, K/32, 16) then cold flags (E, panels, K/32).
 #pragma once
 #include <cstddef>
+#include "mxjit/Recipe.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -28,13 +34,17 @@ constexpr PanelSlot panelSlot(int b) {
 }
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelColumns - 1) / kPanelColumns; }
+/// Bytes of the scale records plus their cold flags.
+inline int64_t panelScaleBytes(int64_t experts, int64_t k, int64_t n) {
+  return experts * panelCount(n) * (k / kPanelScaleDepth) * (kPanelColumns + 1);
+}
 
-/// Codes [E,N,K] (enk) or [E,K,N] with plain scales (E, N, K/block) or (E, K/block, N), K a multiple of
-/// 32 and of `block`, into the layout above.
+/// Codes [E,N,K] (enk) or [E,K,N] of `elem` with plain scales (E, N, K/block) or (E, K/block, N), K a
+/// multiple of 32 and of `block`, into the layout above.
 struct PanelPacked {
   std::vector<uint8_t> codes, scales;
 };
 PanelPacked packWeightPanels(const uint8_t* codes, const uint8_t* scales, bool enk, int64_t experts, int64_t k,
-                             int64_t n, int32_t block);
+                             int64_t n, int32_t block, ElemFormat elem);
 
 }  // namespace mxjit::formats

@@ -6,6 +6,7 @@
 // GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "Fp8Decode.h"
 #include "MxVectorCodec.h"
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
@@ -79,7 +80,19 @@ extern "C" void mxjit_cold_quantize_column_block(const abi::KernelArgs* args, in
 }
 
 namespace mxjit::helpers {
-extern "C" void mxjit_cold_decode_panel_chunk(const uint8_t* chunk, const uint8_t* scales, int32_t elem, uint16_t* out) {
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_decode_panel_chunk(
+    const uint8_t* chunk, const uint8_t* scales, int32_t elem, uint16_t* out) {
+  // Scales in the fast range: the table decode on the kernel's register layout; else code by code.
+  __mmask16 slow = 0;
+  const ElemFormat f = ElemFormat(elem);
+  const __m512i rebias = vec::scaleRebias(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales))), f, &slow);
+  if (!slow) {
+    const vec::Fp8Table table = vec::fp8Table(f);
+    const __m512i x = _mm512_loadu_si512(chunk);
+    _mm512_storeu_si512(out, vec::decodeHighBytesByTable(_mm512_unpacklo_epi8(x, x), rebias, table, f));
+    _mm512_storeu_si512(out + 32, vec::decodeHighBytesByTable(_mm512_unpackhi_epi8(x, x), rebias, table, f));
+    return;
+  }
   for (int b = 0; b < formats::kPanelChunkBytes; ++b) {
     const formats::PanelSlot s = formats::panelSlot(b);
     const int word = (b / 16) * 8 + b % 8, row = (b % 16) / 8;

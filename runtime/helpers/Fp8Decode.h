@@ -11,12 +11,15 @@
 // transposing the 16-bit results, and the code checks run on 64 codes per instruction.
 #pragma once
 #include "MxVectorCodec.h"
+#include "formats/FastDecode.h"
 
 namespace mxjit::helpers::vec {
 
 /// Scale codes for which every fp8 value's bf16 result is a normal number (or zero): the range of the
-/// fast decodes (E5M2's smallest subnormal 2^-16 and largest 57344 < 2^16; E4M3's 2^-9 and 448 fit inside).
-constexpr uint32_t kFastScaleMin = 17, kFastScaleMax = 239;
+/// fast decodes (formats/FastDecode.h).
+using formats::fastScale;
+using formats::kFastScaleMax;
+using formats::kFastScaleMin;
 
 /// The table decode: a 128-entry table of bf16 magnitudes looked up by vpermt2w, then the block scale
 /// added to the bf16 exponent. Zero, Inf and NaN keep their bits.
@@ -74,7 +77,6 @@ MXJIT_AVX512 __m512i dequantize32(const Fp8Table& table, __m256i codes, __m512i 
   return _mm512_or_si512(scaled, _mm512_slli_epi16(_mm512_and_si512(c, _mm512_set1_epi16(0x80)), 8));
 }
 
-constexpr bool fastScale(uint8_t s) { return s >= kFastScaleMin && s <= kFastScaleMax; }
 MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(static_cast<int16_t>((int(s) - 127) * 128)); }
 
 /// In-register transpose of a 16x16 matrix of dwords (r[i] is row i): interleave row pairs by dwords and

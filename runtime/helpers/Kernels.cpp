@@ -329,8 +329,10 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi:
   const uint8_t* const panel[2] = {codes + first * K * formats::kPanelColumns, codes + second * K * formats::kPanelColumns};
   const uint8_t* const panelScales[2] = {scales + first * records * formats::kPanelColumns,
                                          scales + second * records * formats::kPanelColumns};
+  const uint8_t* flags = args->bScales + args->groups * panels * records * formats::kPanelColumns + item->group * panels * records;
+  const uint8_t* const cold[2] = {flags + first * records, flags + second * records};
   for (int64_t r0 = item->begin; r0 < item->end; r0 += MR)
-    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, panel, panelScales, K,
+    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, panel, panelScales, cold, K,
                            ElemFormat(elem), args->out, r0 * N + col0, N, N - col0, outBf16);
 }
 

@@ -11,6 +11,7 @@
 #include "VectorPack.h"
 
 #include "formats/BlockCodec.h"
+#include "formats/FastDecode.h"
 
 #include <gtest/gtest.h>
 
@@ -130,6 +131,7 @@ TEST(VectorCodec, ArithmeticDecodeOfNormalCodesIsExact) {
         const float d = formats::decodeFp8(uint8_t(code), f);
         const bool normalOrZero = d == 0 || (std::isfinite(d) && std::fabs(d) >= (f == ElemFormat::E4M3 ? 0x1p-6f : 0x1p-14f));
         ASSERT_EQ(normalDequantize(codes, uint8_t(scale), f, got), normalOrZero) << elemFormatName(f) << " code " << code;
+        ASSERT_EQ(formats::regularCode(uint8_t(code), f), normalOrZero) << elemFormatName(f) << " code " << code;  // the packer's
         if (!normalOrZero) continue;
         for (int i = 0; i < 32; ++i)
           ASSERT_EQ(got[i], formats::floatToBf16(formats::dequantizeValue(codes[i], uint8_t(scale), f, formats::DequantRounding::Bf16)))

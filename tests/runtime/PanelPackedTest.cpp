@@ -6,6 +6,7 @@
 #include "JitTestUtil.h"
 #include "common/ErrorOf.h"
 #include "common/RandomCodes.h"
+#include "formats/FastDecode.h"
 #include "formats/PanelPackedWeights.h"
 #include "formats/Quantize.h"
 #include "ir/Parser.h"
@@ -27,7 +28,7 @@ TEST(PanelPacked, LayoutWidensIntoVdpbf16PairRows) {
   const int64_t e = 2, k = 64, n = 20, block = 64;
   for (bool enk : {true, false}) {
     std::vector<uint8_t> codes = randomCodes(e * n * k, 5), scales = randomCodes(e * n * (k / block), 6);
-    const formats::PanelPacked packed = formats::packWeightPanels(codes.data(), scales.data(), enk, e, k, n, block);
+    const formats::PanelPacked packed = formats::packWeightPanels(codes.data(), scales.data(), enk, e, k, n, block, ElemFormat::E4M3);
     const int64_t panels = formats::panelCount(n);
     ASSERT_EQ(int64_t(packed.codes.size()), e * panels * k * 16);
     auto code = [&](int64_t g, int64_t col, int64_t kk) { return enk ? codes[(g * n + col) * k + kk] : codes[(g * k + kk) * n + col]; };
@@ -48,6 +49,22 @@ TEST(PanelPacked, LayoutWidensIntoVdpbf16PairRows) {
               const uint8_t s = packed.scales[((g * panels + p) * (k / 32) + c / 8) * 16 + j];
               ASSERT_EQ(s, col < n ? scale(g, col, 4 * c / block) : 127);
             }
+    // After the records, a byte per record: bit i set where chunk i's codes or the record's scales need
+    // the exact decode.
+    ASSERT_EQ(int64_t(packed.scales.size()), e * panels * (k / 32) * 17);
+    const uint8_t* flags = packed.scales.data() + e * panels * (k / 32) * 16;
+    for (int64_t g = 0; g < e; ++g)
+      for (int64_t p = 0; p < panels; ++p)
+        for (int64_t r = 0; r < k / 32; ++r)
+          for (int64_t c = 0; c < 8; ++c) {
+            bool exact = false;
+            for (int64_t col = p * 16; col < std::min(n, p * 16 + 16); ++col) {
+              exact = exact || !formats::fastScale(scale(g, col, r * 32 / block));
+              for (int64_t kk = r * 32 + 4 * c; kk < r * 32 + 4 * c + 4; ++kk)
+                exact = exact || !formats::regularCode(code(g, col, kk), ElemFormat::E4M3);
+            }
+            EXPECT_EQ((flags[(g * panels + p) * (k / 32) + r] >> c) & 1, exact) << enk << " g" << g << " panel " << p << " chunk " << r * 8 + c;
+          }
   }
 }
 
