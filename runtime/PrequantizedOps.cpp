@@ -160,7 +160,6 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   spec.bBlock = w.block();  // the weights' own block (may differ from the activations')
   spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
   runtime.impl().bucketGroups(spec, s.groups);
-  if (w.packed) spec.streamPanels = 1;  // packed weights have one plan, whatever the group sizes
   const std::optional<runtime::PrequantizedOperand> aOperand =
       aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
   auto kernel = runtime.impl().kernelFor(

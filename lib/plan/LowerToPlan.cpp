@@ -74,16 +74,19 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
     p.n = staticDim(b, *bLayout == ir::OperandLayout::EKN ? 2 : 1);
     // The bf16 microkernel's helpers carry a "_bf16" infix, the AMX ones "_amx"; the fp32 ones none.
     const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : p.micro == Microkernel::AmxBf16 ? "_amx" : "";
-    if (*bLayout == ir::OperandLayout::PNK) {
-      // Panel-packed weights: tokens packed once, then one item per (expert, two 16-column panels), each
-      // 64-byte chunk decoded in registers and multiplied at once (runtime/helpers/PanelPackedGemm.h).
-      if (p.micro != Microkernel::Avx512Bf16)
-        unsupported(fmt::format("b=pnk (panel-packed weights) runs on AVX512-BF16 hosts; this target's microkernel is {}",
-                                microName(p.micro)));
+    if (*bLayout == ir::OperandLayout::PNK && p.streamPanels) {
+      // Panel-packed weights, streamed: tokens packed once, then one item per (expert, two 16-column
+      // panels), each 64-byte chunk decoded in registers and multiplied at once (PanelPackedGemm.h).
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels,
                           ceilDiv(p.n, 2 * formats::kPanelColumns), true, {p.k, p.n, outBf16, int64_t(p.b.elem)}});
+    } else if (*bLayout == ir::OperandLayout::PNK) {
+      // Large groups: each panel pair decoded once into the bf16 row-tile plan's packed weights.
+      p.stages.push_back({"pack_b", "mxjit_pack_b_panel_packed_bf16", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                          {p.k, p.n, int64_t(p.b.elem)}});
+      p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
+                          {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
     } else if (p.streamPanels) {
       // Decode: tokens packed once, then one item per (expert, column panel) streams that panel of weights.
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
@@ -209,9 +212,13 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
   p.specialized = ir::print(*work[0]);
   const bool gemm = work[0]->kind == ir::OpKind::GroupedMM;
   const bool is2d3d = gemm && work[0]->wordAttr("kind") == "2d3d";
-  // Panel-packed weights have one plan, the weight-streaming one.
+  // Panel-packed weights run on the AVX512-BF16 kernels (AMX hosts included, streaming at every size:
+  // the AMX row-tile plan's weights are in another pair order).
   const bool panelPacked = is2d3d && work[0]->wordAttr("b") == ir::operandLayoutName(ir::OperandLayout::PNK);
-  p.streamPanels = (options.streamPanels && is2d3d) || panelPacked;
+  if (panelPacked && micro != Microkernel::Avx512Bf16 && micro != Microkernel::AmxBf16)
+    unsupported(fmt::format("b=pnk (panel-packed weights) runs on AVX512-BF16 hosts; this target's microkernel is {}",
+                            microkernelName(micro)));
+  p.streamPanels = (options.streamPanels && is2d3d) || (panelPacked && micro == Microkernel::AmxBf16);
   // AMX runs the row-tile 2d3d plan and the 2d2d plan; the weight-streaming plan (its rows are decode
   // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
   const bool amxPlan = gemm && !p.streamPanels;

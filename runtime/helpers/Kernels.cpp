@@ -317,23 +317,24 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::
     }
 }
 
-/// The forward on panel-packed fp8 weights (PanelPackedGemm.h): the item's two 16-column panels of its
-/// expert (the last item of an odd count: one) times the group's rows, 8 at a time. K is a multiple of 32.
+/// The forward on panel-packed fp8 weights, weight-streaming plan (PanelPackedGemm.h): the item's two
+/// 16-column panels of its expert times the group's rows, 8 at a time. K is a multiple of 32.
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                                       int64_t K, int64_t N, int32_t outBf16, int32_t elem) {
   constexpr int MR = 8;
-  const int64_t panels = formats::panelCount(N), first = item->tile * 2, second = first + 1 < panels ? first + 1 : first;
-  const int64_t col0 = first * formats::kPanelColumns, records = K / formats::kPanelScaleDepth;
-  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + item->group * panels * K * formats::kPanelColumns;
-  const uint8_t* scales = args->bScales + item->group * panels * records * formats::kPanelColumns;
-  const uint8_t* const panel[2] = {codes + first * K * formats::kPanelColumns, codes + second * K * formats::kPanelColumns};
-  const uint8_t* const panelScales[2] = {scales + first * records * formats::kPanelColumns,
-                                         scales + second * records * formats::kPanelColumns};
-  const uint8_t* flags = args->bScales + args->groups * panels * records * formats::kPanelColumns + item->group * panels * records;
-  const uint8_t* const cold[2] = {flags + first * records, flags + second * records};
+  const PanelPair pp = panelPairOf(args, item->group, item->tile, K, N);
   for (int64_t r0 = item->begin; r0 < item->end; r0 += MR)
-    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, panel, panelScales, cold, K,
-                           ElemFormat(elem), args->out, r0 * N + col0, N, N - col0, outBf16);
+    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, pp, K, ElemFormat(elem),
+                           args->out, r0 * N + pp.col0, N, N - pp.col0, outBf16);
+}
+
+/// The row-tile plan's weights from panel-packed ones: the item's 32 columns of group g decoded into
+/// packedB as mxjit_gemm_2d3d_bf16_8x32 reads it.
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_pack_b_panel_packed_bf16(const abi::KernelArgs* args, const abi::WorkItem* item,
+                                                                   int64_t K, int64_t N, int32_t elem) {
+  const int64_t tiles = (N + 31) / 32;
+  decodePanelPair(panelPairOf(args, item->group, item->tile, K, N), K, ElemFormat(elem),
+                  reinterpret_cast<uint16_t*>(args->packedB) + (item->group * tiles + item->tile) * K * 32);
 }
 
 // --- The AMX-BF16 variant (MicrokernelAmx.h): operands as bf16 in natural pair order, K padded to 32. ---

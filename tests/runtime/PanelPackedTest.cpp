@@ -90,8 +90,11 @@ formats::MXTensor awkwardWeights(const GemmProblem& p, bool enk, ElemFormat elem
   return qw;
 }
 
+// Both plans: weight streaming (decode in registers, 8 rows at a time) and row tiles (each panel pair
+// decoded once into the bf16 gemm's packed weights; AMX hosts stream instead).
 TEST(PanelPacked, ForwardEqualsTheReferenceAtItsEdges) {
   const std::vector<int32_t> sizes = {0, 1, 8, 19, 3, 9};
+  for (const char* plan : {"stream", "tiles"})
   for (bool enk : {true, false})
     for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
       for (int32_t block : {32, 64}) {
@@ -102,7 +105,9 @@ TEST(PanelPacked, ForwardEqualsTheReferenceAtItsEdges) {
         const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
         const DType outType = block == 64 ? DType::F32 : DType::BF16;
         HostTensor got(outType, {p.m, p.n}), want(outType, {p.m, p.n});
-        Runtime rt;
+        RuntimeOptions options;
+        options.gemmPlan = plan;
+        Runtime rt(options);
         try {
           grouped_mm(p.a.view(), packed, p.offs.view(), recipe, got.view(), rt);
         } catch (const Error& e) {
@@ -114,7 +119,7 @@ TEST(PanelPacked, ForwardEqualsTheReferenceAtItsEdges) {
         const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
         reference::groupedMMForward(aHat.view(), wHat.view(), enk ? WeightLayout::ENK : WeightLayout::EKN, p.offs.view(),
                                     recipePreset("bf16"), want.view());
-        EXPECT_EQ(differingElements(got, want), 0) << "enk " << enk << " " << elemFormatName(elem) << " block " << block;
+        EXPECT_EQ(differingElements(got, want), 0) << plan << " enk " << enk << " " << elemFormatName(elem) << " block " << block;
       }
 }
 
