@@ -82,9 +82,9 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
       p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels,
                           ceilDiv(p.n, 2 * formats::kPanelColumns), true, {p.k, p.n, outBf16, int64_t(p.b.elem)}});
     } else if (*bLayout == ir::OperandLayout::PNK) {
-      // Large groups: each panel pair decoded once into the bf16 row-tile plan's packed weights.
-      p.stages.push_back({"pack_b", "mxjit_pack_b_panel_packed_bf16", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                          {p.k, p.n, int64_t(p.b.elem)}});
+      // Large groups: each panel pair decoded once into the row-tile plan's packed weights (bf16 or AMX).
+      p.stages.push_back({"pack_b", "mxjit_pack_b_panel_packed", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                          {p.k, p.n, int64_t(p.b.elem), p.micro == Microkernel::AmxBf16}});
       p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});
     } else if (p.streamPanels) {
@@ -212,13 +212,12 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
   p.specialized = ir::print(*work[0]);
   const bool gemm = work[0]->kind == ir::OpKind::GroupedMM;
   const bool is2d3d = gemm && work[0]->wordAttr("kind") == "2d3d";
-  // Panel-packed weights run on the AVX512-BF16 kernels (AMX hosts included, streaming at every size:
-  // the AMX row-tile plan's weights are in another pair order).
+  // Panel-packed weights decode with AVX512-BF16 code (AMX hosts have it).
   const bool panelPacked = is2d3d && work[0]->wordAttr("b") == ir::operandLayoutName(ir::OperandLayout::PNK);
   if (panelPacked && micro != Microkernel::Avx512Bf16 && micro != Microkernel::AmxBf16)
     unsupported(fmt::format("b=pnk (panel-packed weights) runs on AVX512-BF16 hosts; this target's microkernel is {}",
                             microkernelName(micro)));
-  p.streamPanels = (options.streamPanels && is2d3d) || (panelPacked && micro == Microkernel::AmxBf16);
+  p.streamPanels = options.streamPanels && is2d3d;
   // AMX runs the row-tile 2d3d plan and the 2d2d plan; the weight-streaming plan (its rows are decode
   // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
   const bool amxPlan = gemm && !p.streamPanels;

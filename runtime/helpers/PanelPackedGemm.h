@@ -4,8 +4,8 @@
 // into bf16 with the column's scale folded in. The weight-streaming plan multiplies them at once by up
 // to 8 token rows (panelPairTimesRows): against the [E,N,K] kernels there is no byte transpose and no
 // decoded panel stored and read back, and decode-shape forward streams about twice the weights per
-// second. The row-tile plan (large groups) decodes each panel pair once per call into the bf16 gemm's
-// packed weights (decodePanelPair). Chunks the packer flagged (a subnormal, NaN or Inf code, a scale
+// second. The row-tile plan (large groups) decodes each panel pair once per call into the bf16 or AMX
+// gemm's packed weights (decodePanelPair). Chunks the packer flagged (a subnormal, NaN or Inf code, a scale
 // outside the fast range) go through the cold path (ColdPaths.h), which decodes them exactly into the
 // same register order; the hot loop tests a flag bit instead of the codes, which keeps its 16
 // accumulators, 4 pair rows and constants within the 32 vector registers. Results equal the other bf16
@@ -128,8 +128,9 @@ MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, 
         vec::storeLanes(out, outIndex + t * N + p * formats::kPanelColumns, acc[t][p], cols - p * formats::kPanelColumns, outBf16);
 }
 
-/// A panel pair decoded to bf16 as the bf16 gemm's packed weights read it: K/2 pair rows of 32 dwords.
-MXJIT_PANEL_TARGET void decodePanelPair(const PanelPair& pp, int64_t K, ElemFormat f, uint16_t* dst) {
+/// A panel pair decoded to bf16 as the row-tile gemms' packed weights read it: K/2 pair rows of 32
+/// dwords, k+1 first (vdpbf16ps) or, for AMX tiles, k first (`naturalPairs`).
+MXJIT_PANEL_TARGET void decodePanelPair(const PanelPair& pp, int64_t K, ElemFormat f, bool naturalPairs, uint16_t* dst) {
   const int64_t records = K / formats::kPanelScaleDepth;
   MXJIT_NO_UNROLL
   for (int64_t r = 0; r < records; ++r) {
@@ -142,7 +143,8 @@ MXJIT_PANEL_TARGET void decodePanelPair(const PanelPair& pp, int64_t K, ElemForm
       MXJIT_UNROLL
       for (int h = 0; h < 2; ++h)
         MXJIT_UNROLL
-        for (int p = 0; p < 2; ++p) _mm512_storeu_si512(dst + (2 * c + h) * 64 + 32 * p, w[h][p]);
+        for (int p = 0; p < 2; ++p)
+          _mm512_storeu_si512(dst + (2 * c + h) * 64 + 32 * p, naturalPairs ? _mm512_rol_epi32(w[h][p], 16) : w[h][p]);
     }
   }
 }
