@@ -106,27 +106,21 @@ struct Weights {
   WeightLayout layout = WeightLayout::ENK;
   const PackedWeights* packed = nullptr;
 
-  ElemFormat elem() const { return packed ? packed->elem : mx->elem; }
-  int32_t block() const { return packed ? packed->block : mx->block; }
+  ElemFormat elem() const { return packed ? packed->elem() : mx->elem; }
+  int32_t block() const { return packed ? packed->block() : mx->block; }
   ir::OperandLayout operandLayout() const {
     return packed ? ir::OperandLayout::PNK : layout == WeightLayout::ENK ? ir::OperandLayout::ENK : ir::OperandLayout::EKN;
   }
 };
 
 void checkPacked(const PackedWeights& w) {
-  validateRecipe(QuantRecipe{w.elem, w.elem, w.block, ScaleMode::RCeil});
-  const bool sized = w.experts >= 0 && w.n >= 0 && w.k >= 0 && w.k % formats::kPanelScaleDepth == 0 && w.block % 32 == 0 &&
-                     int64_t(w.codes.size()) == w.experts * formats::panelCount(w.n) * w.k * formats::kPanelColumns &&
-                     int64_t(w.scales.size()) == formats::panelScaleBytes(w.experts, w.k, w.n);
-  if (!sized)
-    throw Error(ErrorKind::InvalidArgument,
-                fmt::format("packed W: {} code and {} scale bytes do not describe E={} N={} K={} block={} (make them with "
-                            "pack_weights)", w.codes.size(), w.scales.size(), w.experts, w.n, w.k, w.block));
+  if (w.codes().empty() && w.experts() * w.n() * w.k() != 0)
+    throw Error(ErrorKind::InvalidArgument, "packed W holds no weights (default-constructed or moved from; make it with pack_weights)");
 }
 
 // The logical (E, N, K) shape of packed weights, for the argument checks shared with the reference.
 TensorView shapeOf(const PackedWeights& w) {
-  return TensorView{const_cast<uint8_t*>(w.codes.data()), DType::BF16, {w.experts, w.n, w.k}};
+  return TensorView{const_cast<uint8_t*>(w.codes().data()), DType::BF16, {w.experts(), w.n(), w.k()}};
 }
 
 void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, const Weights& w, const TensorView& offs,
@@ -145,7 +139,7 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of its block size {}", s.k, aMx->block));
   if (!aMx && s.k % recipe.block != 0)
     throw Error(ErrorKind::InvalidArgument, fmt::format("A: K={} is not a multiple of the recipe's block size {}", s.k, recipe.block));
-  const PlainScales wScales = w.packed ? PlainScales{{}, w.packed->scales.data()} : plainWeightScales(*w.mx, w.layout, s);
+  const PlainScales wScales = w.packed ? PlainScales{{}, w.packed->scales().data()} : plainWeightScales(*w.mx, w.layout, s);
   const PlainScales aScales = aMx ? plainActivationScales(*aMx, offs, s) : PlainScales{};
 
   runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
@@ -174,7 +168,7 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   std::memset(&args, 0, sizeof args);
   args.a = aMx ? aMx->qdata.data : aValues.data;
   args.aScales = aScales.data;
-  args.b = w.packed ? static_cast<const void*>(w.packed->codes.data()) : w.mx->qdata.data, args.bScales = wScales.data;
+  args.b = w.packed ? static_cast<const void*>(w.packed->codes().data()) : w.mx->qdata.data, args.bScales = wScales.data;
   args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
   runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options().threads);
   runtime::zeroRowsPastLastGroup(out, s.groups);
@@ -205,7 +199,10 @@ PackedWeights pack_weights(const MXTensorView& w, WeightLayout layout) {
   const PlainScales scales = plainWeightScales(w, layout, s);
   formats::PanelPacked packed =
       formats::packWeightPanels(static_cast<const uint8_t*>(w.qdata.data), scales.data, enk, e, k, n, w.block, w.elem);
-  return PackedWeights{e, n, k, w.elem, w.block, std::move(packed.codes), std::move(packed.scales)};
+  PackedWeights out;
+  out.experts_ = e, out.n_ = n, out.k_ = k, out.elem_ = w.elem, out.block_ = w.block;
+  out.codes_ = std::move(packed.codes), out.scales_ = std::move(packed.scales);
+  return out;
 }
 
 void grouped_mm(const TensorView& a, const PackedWeights& w, const TensorView& offs, const QuantRecipe& recipe,

@@ -38,11 +38,7 @@ void grouped_mm(const TensorView& a, const MXTensorView& w, WeightLayout layout,
 void grouped_mm(const MXTensorView& a, const MXTensorView& w, WeightLayout layout, const TensorView& offs,
                 const TensorView& out, Runtime& runtime = Runtime::global());
 
-/// Prequantized weights (as above: codes [E,N,K] or [E,K,N] along K, any scale layout) packed once for
-/// the forward below. K must be a multiple of 32 and of the block, the block a multiple of 32.
-PackedWeights pack_weights(const MXTensorView& w, WeightLayout layout);
-
-/// The forward on packed weights, A quantized per `recipe` or prequantized (as the overloads above).
+/// The forward on packed weights (pack_weights, PackedWeights.h), A quantized per `recipe` or prequantized (as the overloads above).
 /// AVX512-BF16 hosts (AMX ones too); elsewhere Unsupported.
 void grouped_mm(const TensorView& a, const PackedWeights& w, const TensorView& offs, const QuantRecipe& recipe,
                 const TensorView& out, Runtime& runtime = Runtime::global());

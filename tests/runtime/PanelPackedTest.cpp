@@ -148,9 +148,11 @@ TEST(PanelPacked, BadInputIsNamed) {
   HostTensor out(DType::BF16, {q.m, q.n});
   EXPECT_THAT(errorOf([&] { grouped_mm(p.a.view(), packed, p.offs.view(), QuantRecipe{}, out.view()); }),
               ::testing::HasSubstr("K"));  // A's K = 48 against the weights' 64
-  packed.codes.pop_back();
+  const PackedWeights taken = std::move(packed);
   EXPECT_THAT(errorOf([&] { grouped_mm(q.a.view(), packed, q.offs.view(), QuantRecipe{}, out.view()); }),
-              ::testing::HasSubstr("packed W"));
+              ::testing::HasSubstr("packed W holds no weights"));
+  EXPECT_THAT(errorOf([&] { grouped_mm(q.a.view(), PackedWeights{}, q.offs.view(), QuantRecipe{}, out.view()); }),
+              ::testing::HasSubstr("shape [0, 0, 0]) has K=0"));  // an empty PackedWeights is shaped (0, 0, 0)
   // The IR names pnk's rules: MX codes only.
   EXPECT_THAT(errorOf([] {
                 ir::parse(R"(func @f(%a: bf16[M,64], %w: bf16[4,16,64], %offs: i32[4]) -> bf16[M,16] {
