@@ -1,6 +1,6 @@
 // The forward on prequantized operands: check the codes and scales, bring scales in the blocked or
 // flashinfer layouts to the plain layout the kernels read (these are 1/block of the data), then run the
-// kernel that decodes fp8 + e8m0 while packing.
+// kernel that decodes fp8 + e8m0 while packing. Also pack_weights, and the forward on packed weights.
 #include "OpModules.h"
 #include "Parallel.h"
 #include "RuntimeImpl.h"

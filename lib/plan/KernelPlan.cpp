@@ -97,6 +97,7 @@ int64_t KernelPlan::threadScratchFloats() const {
   // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). Slabs: the
   // rows' sums, a 64 x NR fp32 staging slab and the decoded slab (32 pair rows).
   if (micro == Microkernel::Avx512Bf16 && streamPanels && slabs) return (kStreamSlabRows + 64 + 32) * nr + 16;
+  if (streamPanels && b.layout == ir::OperandLayout::PNK) return 0;  // decodes in registers
   if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 using namespace mxjit;
 using ::testing::HasSubstr;
@@ -127,6 +128,23 @@ TEST_F(Cli, DemoPasses) {
   const CliResult r = run("demo --tokens 200 --k 64 --n 64 --experts 4");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("demo: PASS"));
+}
+
+// The bench's JSON is a contract too: one record per (shape, pass, engine) with the documented keys,
+// the forward on packed weights among the engines where the host runs it.
+TEST_F(Cli, BenchWritesItsRecords) {
+  const CliResult r = run("bench --shape 64,64,64,2 --pass fwd --engines mxjit,mxjit_packed --rounds 1 --round-ms 5 "
+                          "--threads 2 --json " + path("b.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::stringstream json;
+  json << std::ifstream(path("b.json")).rdbuf();
+  for (const char* key : {"\"shape\": [64, 64, 64, 2]", "\"pass\": \"fwd\"", "\"engine\": \"mxjit\"", "\"ms_median\": ",
+                          "\"gflops\": ", "\"vs_onednn\": ", "\"vs_onednn_plain\": ", "\"pct_peak\": "})
+    EXPECT_THAT(json.str(), HasSubstr(key));
+  if (r.output.find("packed weights run on AVX512-BF16 hosts") == std::string::npos) {
+    EXPECT_THAT(json.str(), HasSubstr("\"engine\": \"mxjit_packed\""));
+  }
+  expectError("bench --engines mxjit,magic", "unknown engine 'magic' in --engines (expected mxjit, mxjit_packed, onednn, reference)");
 }
 
 TEST_F(Cli, BadInputGetsOneClearLine) {

@@ -69,7 +69,9 @@ TEST(Quantize, DequantizeRoundTripsWithinFp8Precision) {
     const float tol = f == ElemFormat::E4M3 ? 1.0f / 16 : 1.0f / 8;  // half an ulp of 3 or 2 mantissa bits
     for (int64_t i = 0; i < x.numel(); ++i) {
       const float v = x.data<float>()[i], w = back.data<float>()[i];
-      if (std::fabs(v) > 1e-3f * 4096) EXPECT_LE(std::fabs(w - v), tol * std::fabs(v)) << i;
+      if (std::fabs(v) > 1e-3f * 4096) {
+        EXPECT_LE(std::fabs(w - v), tol * std::fabs(v)) << i;
+      }
     }
     const HostTensor bf = dequantize(quantize(x.view(), -1, f, 32, ScaleMode::RCeil), DType::BF16);
     for (int64_t i = 0; i < x.numel(); ++i) EXPECT_EQ(bf16ToFloat(bf.data<uint16_t>()[i]), back.data<float>()[i]);

@@ -23,9 +23,11 @@ commands:
                recipes: mxfp8_e4m3 (default), mxfp8_e4m3_floor, mxfp8_e4m3_e5m2grad,
                mxfp8_e4m3_wgrad_hp, mxfp8_e4m3_b128, bf16; explicit flags override the recipe's fields
   bench        [--shape M,K,N,G]... [--groups uniform|jagged] [--pass fwd|dgrad|wgrad|step|quantize[,...]]
-               [--threads N] [--rounds 3] [--round-ms 250] [--engines mxjit,onednn,reference] [--json FILE]
-               the JIT against oneDNN bf16 matmul (plain and prepacked weights) and the scalar reference,
-               with the machine's peaks measured on the spot; --json FILE also writes FILE's .txt twin
+               [--threads N] [--rounds 3] [--round-ms 250] [--engines mxjit,mxjit_packed,onednn,reference]
+               [--json FILE]
+               the JIT (mxjit_packed: the forward on weights packed once) against oneDNN bf16 matmul (plain
+               and prepacked weights) and the scalar reference, with the machine's peaks measured on the
+               spot; --json FILE also writes FILE's .txt twin
 
 bf16 tensors travel as '<u2' bit patterns, fp8 and e8m0 as '|u1', offsets as '<i4'.
 )";
