@@ -129,9 +129,12 @@ MXJIT_AVX512 PairRowShuffles pairRowShuffles(bool swapPairs) {
 /// exponent and mantissa fields shifted into bf16's, plus `rebias` ((scale - bias) << 7 per lane).
 MXJIT_AVX512 __m512i decodeHighBytes(__m512i w, __m512i rebias, ElemFormat f) {
   const int drop = 7 - formats::elemTraits(f).mantissaBits;
-  const __m512i fields = _mm512_and_si512(_mm512_srli_epi16(w, 8 - drop), _mm512_set1_epi16(static_cast<int16_t>(0x7F << drop)));
-  const __m512i magnitude = _mm512_maskz_add_epi16(_mm512_test_epi16_mask(w, _mm512_set1_epi16(0x7F00)), fields, rebias);
-  return _mm512_ternarylogic_epi32(magnitude, w, _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);  // | sign
+  // Sign, exponent and mantissa in bf16's places: the arithmetic shift carries the sign, the mask clears
+  // its copies. In the fast scale range the rebias is positive and the biased exponent stays within
+  // 1..254, so the add never reaches the sign; zeros skip it and keep their sign.
+  const __m512i fields =
+      _mm512_and_si512(_mm512_srai_epi16(w, 8 - drop), _mm512_set1_epi16(static_cast<int16_t>(0x8000 | (0x7F << drop))));
+  return _mm512_mask_add_epi16(fields, _mm512_test_epi16_mask(w, _mm512_set1_epi16(0x7F00)), fields, rebias);
 }
 
 /// decodeHighBytes for any code (subnormal, NaN and Inf too), by the table.

@@ -16,7 +16,8 @@
 #include "KernelABI.h"
 #include "formats/PanelPackedWeights.h"
 
-#define MXJIT_PANEL_TARGET __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline
+#define MXJIT_PANEL_ATTRS __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline))
+#define MXJIT_PANEL_TARGET MXJIT_PANEL_ATTRS inline
 
 namespace mxjit::helpers {
 
@@ -91,17 +92,10 @@ inline bool exactChunk(const PanelPair& pp, int64_t c, int64_t r) {
   return (((pp.cold[0][r] | pp.cold[1][r]) >> (c - 8 * r)) & 1) != 0;
 }
 
-/// Up to 8 rows of tokens times a panel pair. rows: token rows of K bf16 pairs (swapped, as the pack_a
-/// stage writes them), row t at rows + t * K; rows past nRows are read (the packed tokens have room) and
-/// dropped. Results to out[outIndex + t * N + j] for the pair's columns j < cols.
-template <int MR>
-MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, const PanelPair& pp, int64_t K, ElemFormat f,
-                                           void* out, int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
-  const int64_t records = K / formats::kPanelScaleDepth, pairsPerRow = K / 2;
-  const uint32_t* a = reinterpret_cast<const uint32_t*>(rows);
-  __m512 acc[MR][2];
-  MXJIT_UNROLL
-  for (int t = 0; t < MR; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_ps();
+/// Every chunk of a panel pair in order, decoded: body(c, w) with w[h][p] pair row 2c + h of panel p.
+template <class Body>
+MXJIT_PANEL_TARGET void forEachDecodedChunk(const PanelPair& pp, int64_t K, ElemFormat f, Body&& body) {
+  const int64_t records = K / formats::kPanelScaleDepth;
   MXJIT_NO_UNROLL
   for (int64_t r = 0; r < records; ++r) {
     __m512i rebias[2];
@@ -110,16 +104,32 @@ MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, 
     for (int64_t c = 8 * r; c < 8 * r + 8; ++c) {
       __m512i w[2][2];
       decodeChunkPair(pp, c, r, rebias, exactChunk(pp, c, r), f, w);
-      MXJIT_UNROLL
-      for (int h = 0; h < 2; ++h)
-        MXJIT_UNROLL
-        for (int t = 0; t < MR; ++t) {
-          const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[t * pairsPerRow + 2 * c + h]));
-          acc[t][0] = _mm512_dpbf16_ps(acc[t][0], (__m512bh)w[h][0], av);
-          acc[t][1] = _mm512_dpbf16_ps(acc[t][1], (__m512bh)w[h][1], av);
-        }
+      body(c, w);
     }
   }
+}
+
+/// Up to 8 rows of tokens times a panel pair. rows: token rows of K bf16 pairs (swapped, as the pack_a
+/// stage writes them), row t at rows + t * K; rows past nRows are read (the packed tokens have room) and
+/// dropped. Results to out[outIndex + t * N + j] for the pair's columns j < cols.
+template <int MR>
+MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, const PanelPair& pp, int64_t K, ElemFormat f,
+                                           void* out, int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
+  const int64_t pairsPerRow = K / 2;
+  const uint32_t* a = reinterpret_cast<const uint32_t*>(rows);
+  __m512 acc[MR][2];
+  MXJIT_UNROLL
+  for (int t = 0; t < MR; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_ps();
+  forEachDecodedChunk(pp, K, f, [&](int64_t c, const __m512i (&w)[2][2]) MXJIT_PANEL_ATTRS {
+    MXJIT_UNROLL
+    for (int h = 0; h < 2; ++h)
+      MXJIT_UNROLL
+      for (int t = 0; t < MR; ++t) {
+        const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[t * pairsPerRow + 2 * c + h]));
+        acc[t][0] = _mm512_dpbf16_ps(acc[t][0], (__m512bh)w[h][0], av);
+        acc[t][1] = _mm512_dpbf16_ps(acc[t][1], (__m512bh)w[h][1], av);
+      }
+  });
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t)
     if (t < nRows)
@@ -131,22 +141,13 @@ MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, 
 /// A panel pair decoded to bf16 as the row-tile gemms' packed weights read it: K/2 pair rows of 32
 /// dwords, k+1 first (vdpbf16ps) or, for AMX tiles, k first (`naturalPairs`).
 MXJIT_PANEL_TARGET void decodePanelPair(const PanelPair& pp, int64_t K, ElemFormat f, bool naturalPairs, uint16_t* dst) {
-  const int64_t records = K / formats::kPanelScaleDepth;
-  MXJIT_NO_UNROLL
-  for (int64_t r = 0; r < records; ++r) {
-    __m512i rebias[2];
-    recordRebias(pp, r, f, rebias);
-    MXJIT_NO_UNROLL
-    for (int64_t c = 8 * r; c < 8 * r + 8; ++c) {
-      __m512i w[2][2];
-      decodeChunkPair(pp, c, r, rebias, exactChunk(pp, c, r), f, w);
+  forEachDecodedChunk(pp, K, f, [&](int64_t c, const __m512i (&w)[2][2]) MXJIT_PANEL_ATTRS {
+    MXJIT_UNROLL
+    for (int h = 0; h < 2; ++h)
       MXJIT_UNROLL
-      for (int h = 0; h < 2; ++h)
-        MXJIT_UNROLL
-        for (int p = 0; p < 2; ++p)
-          _mm512_storeu_si512(dst + (2 * c + h) * 64 + 32 * p, naturalPairs ? _mm512_rol_epi32(w[h][p], 16) : w[h][p]);
-    }
-  }
+      for (int p = 0; p < 2; ++p)
+        _mm512_storeu_si512(dst + (2 * c + h) * 64 + 32 * p, naturalPairs ? _mm512_rol_epi32(w[h][p], 16) : w[h][p]);
+  });
 }
 
 }  // namespace mxjit::helpers
