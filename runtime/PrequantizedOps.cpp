@@ -234,6 +234,12 @@ void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const MXT
   prequantizedForward(a, nullptr, {&w, layout}, offsFromIndptr(mIndptr, a.rank() ? a.dim(0) : 0), recipe, out, runtime);
 }
 
+void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const PackedWeights& w, const QuantRecipe& recipe,
+                       const TensorView& out, Runtime& runtime) {
+  prequantizedForward(a, nullptr, {nullptr, WeightLayout::ENK, &w}, offsFromIndptr(mIndptr, a.rank() ? a.dim(0) : 0), recipe,
+                      out, runtime);
+}
+
 void grouped_mm_decode(const MXTensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
                        const TensorView& out, Runtime& runtime) {
   const TensorView offs = offsFromIndptr(mIndptr, a.qdata.rank() ? a.qdata.dim(0) : 0);

@@ -54,5 +54,8 @@ void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const MXT
                        const QuantRecipe& recipe, const TensorView& out, Runtime& runtime = Runtime::global());
 void grouped_mm_decode(const MXTensorView& a, const TensorView& mIndptr, const MXTensorView& w, WeightLayout layout,
                        const TensorView& out, Runtime& runtime = Runtime::global());
+/// The same on packed weights (pack_weights).
+void grouped_mm_decode(const TensorView& a, const TensorView& mIndptr, const PackedWeights& w, const QuantRecipe& recipe,
+                       const TensorView& out, Runtime& runtime = Runtime::global());
 
 }  // namespace mxjit

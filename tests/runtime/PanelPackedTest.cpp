@@ -137,6 +137,21 @@ TEST(PanelPacked, PrequantizedActivationsMatchUnpackedWeights) {
   EXPECT_EQ(differingElements(got, want), 0);
 }
 
+// flashinfer's decode convention (m_indptr) on packed weights gives what grouped_mm gives on offs.
+TEST(PanelPacked, DecodeEntryPointTakesPackedWeights) {
+  GemmProblem p = makeProblem({3, 0, 8, 5}, 0, 64, 40, true, 45);
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+  Runtime rt;
+  if (rt.targetName() != "avx512bf16" && rt.targetName() != "amx") GTEST_SKIP() << "packed weights need AVX512-BF16";
+  const PackedWeights w = pack_weights(MXTensorView{qw.qdata.view(), qw.scales.view()}, WeightLayout::ENK);
+  HostTensor indptr(DType::I32, {p.experts + 1}), got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+  indptr.data<int32_t>()[0] = 0;
+  std::copy(p.offs.data<int32_t>(), p.offs.data<int32_t>() + p.experts, indptr.data<int32_t>() + 1);
+  grouped_mm_decode(p.a.view(), indptr.view(), w, QuantRecipe{}, got.view(), rt);
+  grouped_mm(p.a.view(), w, p.offs.view(), QuantRecipe{}, want.view(), rt);
+  EXPECT_EQ(differingElements(got, want), 0);
+}
+
 TEST(PanelPacked, BadInputIsNamed) {
   GemmProblem p = makeProblem({4}, 0, 48, 16, true, 43);
   const formats::MXTensor qw48 = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 16, ScaleMode::RCeil);
