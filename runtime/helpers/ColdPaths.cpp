@@ -11,14 +11,16 @@
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
 #include "TokenPairLayout.h"
+#include "VectorPack.h"
 #include "formats/PanelPackedWeights.h"
 
 using namespace mxjit;
 using namespace mxjit::helpers;
 
-extern "C" void mxjit_cold_pack_row_bf16(const abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
-                                         bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block,
-                                         float* tmp) {
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_pack_row_bf16(
+    const abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width, bool swapPairs, int32_t loadA,
+    int32_t elemA, int32_t modeA, int32_t block, float* tmp) {
+  if (vec::packRow(args, src, K, width, swapPairs, loadA, ElemFormat(elemA), ScaleMode(modeA), block, row)) return;
   packRows(args, src, 1, 1, tmp, K, loadA, elemA, modeA, block);
   for (int64_t i = 0; i < width; ++i) {
     const int64_t k = swapPairs ? i ^ 1 : i;
@@ -102,7 +104,7 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
 }
 
 const ColdPathSymbol kColdPathSymbols[7] = {
-    {"mxjit_cold_pack_row_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_row_bf16)},
+    {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
     {"mxjit_cold_quantize_dequantize32", reinterpret_cast<void*>(&mxjit_cold_quantize_dequantize32)},

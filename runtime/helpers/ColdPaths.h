@@ -2,18 +2,20 @@
 // scales outside the fast decode's range, partial panels, odd blocks, high-precision f32 operands, blocks
 // with fp8 subnormals or NaN) goes through the scalar packers and codec. They are compiled once, into
 // the runtime library, rather than into every specialised kernel: inlined they were about half of each
-// kernel's machine code and compile time, for paths that real shapes and scales rarely take. The JIT
-// resolves these symbols to the runtime's definitions.
+// kernel's machine code and compile time, for paths that real shapes and scales rarely take. So is one
+// hot path that gains nothing from specialising: the activation row packer (quantizing A's rows, in
+// 16-bit lanes, for the bf16 and AMX kernels), which took ~10 ms of every such kernel's first-call
+// compile. The JIT resolves these symbols to the runtime's definitions.
 #pragma once
 #include "KernelABI.h"
 #include "TokenPairLayout.h"
 
 extern "C" {
 
-/// Row `src` of A into `row` as bf16, `width` wide (zeros past K), pairs swapped when `swapPairs`;
-/// `tmp` holds K floats.
-void mxjit_cold_pack_row_bf16(const mxjit::abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
-                              bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp);
+/// Row `src` of A into `row` as bf16, `width` wide (zeros past K), pairs swapped when `swapPairs`: the
+/// AVX-512 packer (VectorPack.h, packRow), else the scalar one; `tmp` holds K floats. AVX-512 hosts only.
+void mxjit_pack_row_bf16(const mxjit::abi::KernelArgs* args, int64_t src, uint16_t* row, int64_t K, int64_t width,
+                         bool swapPairs, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block, float* tmp);
 
 /// Rows [k0, k1) of column panel `tile` (NR wide) of group g's B as bf16 pairs along K, `width` deep from
 /// k0; `tmp` holds (k1 - k0) * NR floats.

@@ -80,7 +80,7 @@ inline void gemm2d2d(const abi::KernelArgs* args, const abi::WorkItem* item, int
 inline int64_t evenUp(int64_t k) { return (k + 1) & ~int64_t(1); }
 
 // Rows of A as bf16, `width` (even, >= K) wide with zeros past K; pairs swapped (element k+1 first) for
-// vdpbf16ps, natural for AMX. `tmp` holds K floats. Contiguous rows take the AVX-512 packer.
+// vdpbf16ps, natural for AMX. `tmp` holds K floats. The row packer is the runtime's (ColdPaths.h).
 #define MXJIT_PACK_TARGET __attribute__((target("avx512f,avx512bw,avx512vl")))
 #define MXJIT_BF16_TARGET __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
 MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t begin, int64_t rows, int64_t paddedRows, uint16_t* dst,
@@ -92,8 +92,7 @@ MXJIT_PACK_TARGET inline void packRowsBf16(const abi::KernelArgs* args, int64_t 
       memset(row, 0, sizeof(uint16_t) * width);
       continue;
     }
-    if (!vec::packRow(args, begin + r, K, width, swapPairs, loadA, ElemFormat(elemA), ScaleMode(modeA), block, row))
-      mxjit_cold_pack_row_bf16(args, begin + r, row, K, width, swapPairs, loadA, elemA, modeA, block, tmp);
+    mxjit_pack_row_bf16(args, begin + r, row, K, width, swapPairs, loadA, elemA, modeA, block, tmp);
   }
 }
 
