@@ -86,6 +86,8 @@ for i, p in enumerate(passes):
         plots.append(f"min({bf16}, {bw} * x) with lines lw 2 lc rgb '#2ca02c' title 'roof: bf16 dot {bf16:.0f} GFLOP/s, read {bw:.0f} GB/s'")
     plots.append(f"min({fma}, {bw} * x) with lines lw 2 dt 2 lc rgb '#9467bd' title 'roof: fp32 FMA {fma:.0f} GFLOP/s'")
     for e in engines:
+        if not any(r["engine"] == e and r["pass"] == p for r in results):
+            continue  # e.g. mxjit_packed, forward only
         dy = -0.7 if e == "onednn_plain" else 0.6  # plain and prepacked share an intensity: keep labels apart
         plots.append(f"$E_{p}_{e} using 1:2 with points pt {points[e]} ps 1.6 lc rgb '{colors[e]}' title '{e}'")
         plots.append(f"$E_{p}_{e} using 1:2:3 with labels offset char 1.0,{dy} left font ',9' tc rgb '{colors[e]}' notitle")
