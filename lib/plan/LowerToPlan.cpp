@@ -82,8 +82,9 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
       p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels,
                           ceilDiv(p.n, 2 * formats::kPanelColumns), true, {p.k, p.n, outBf16, int64_t(p.b.elem)}});
     } else if (*bLayout == ir::OperandLayout::PNK) {
-      // Large groups: each panel pair decoded once into the row-tile plan's packed weights (bf16 or AMX).
-      p.stages.push_back({"pack_b", "mxjit_pack_b_panel_packed", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+      // Large groups: each panel pair decoded once into the row-tile plan's packed weights (bf16 or AMX;
+      // the helper is hand-vectorised, named _bf16 so codegen skips the vectorisers).
+      p.stages.push_back({"pack_b", "mxjit_pack_b_panel_packed_bf16", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                           {p.k, p.n, int64_t(p.b.elem), p.micro == Microkernel::AmxBf16}});
       p.stages.push_back({"gemm", fmt::format("mxjit_gemm_2d3d{}_{}x{}", bf16, p.mr, p.nr), ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.n, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, outBf16}});

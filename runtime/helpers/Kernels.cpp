@@ -330,7 +330,7 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi:
 /// The row-tile plan's weights from panel-packed ones: the item's 32 columns of group g decoded into
 /// packedB as mxjit_gemm_2d3d_bf16_8x32 or (naturalPairs) mxjit_gemm_2d3d_amx_32x32 reads it (K is a
 /// multiple of 32: the AMX depth).
-MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_pack_b_panel_packed(const abi::KernelArgs* args, const abi::WorkItem* item,
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_pack_b_panel_packed_bf16(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                               int64_t K, int64_t N, int32_t elem, int32_t naturalPairs) {
   const int64_t tiles = (N + 31) / 32;
   decodePanelPair(panelPairOf(args, item->group, item->tile, K, N), K, ElemFormat(elem), naturalPairs != 0,
