@@ -13,9 +13,9 @@
 // instead of its 64 codes.
 // Storage: codes (E, panels, K/4, 64); scales (E, panels, K/32, 16) then cold flags (E, panels, K/32).
 #pragma once
-#include <cstddef>
 #include "mxjit/Recipe.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,14 +23,15 @@ namespace mxjit::formats {
 
 constexpr int64_t kPanelColumns = 16, kPanelChunkBytes = 64, kPanelScaleDepth = 32;
 
-/// Where byte `b` (0..63) of a chunk comes from: its column in the panel and its k past the chunk's first.
+/// Byte `b` (0..63) of a chunk: where it comes from (its column in the panel, its k past the chunk's
+/// first) and where it widens to (pair row 0 or 1, 16-bit lane 0..31 of that row).
 struct PanelSlot {
-  int column, k;
+  int column, k, row, word;
 };
 
 constexpr PanelSlot panelSlot(int b) {
-  const int lane = b / 16, j = b % 16, half = j / 8, word = lane * 8 + j % 8;
-  return {word / 2, 2 * half + (word % 2 ? 0 : 1)};
+  const int lane = b / 16, j = b % 16, row = j / 8, word = lane * 8 + j % 8;
+  return {word / 2, 2 * row + (word % 2 ? 0 : 1), row, word};
 }
 
 inline int64_t panelCount(int64_t n) { return (n + kPanelColumns - 1) / kPanelColumns; }

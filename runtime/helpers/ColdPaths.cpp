@@ -97,9 +97,7 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   }
   for (int b = 0; b < formats::kPanelChunkBytes; ++b) {
     const formats::PanelSlot s = formats::panelSlot(b);
-    const int word = (b / 16) * 8 + b % 8, row = (b % 16) / 8;
-    const float v = formats::dequantizeValue(chunk[b], scales[s.column], ElemFormat(elem), formats::DequantRounding::Bf16);
-    out[row * 32 + word] = formats::floatToBf16(v);
+    out[s.row * 32 + s.word] = formats::floatToBf16(formats::dequantizeValue(chunk[b], scales[s.column], f, formats::DequantRounding::Bf16));
   }
 }
 
