@@ -25,7 +25,7 @@ struct KernelSpec {
   uint8_t grouped;                   // quantize along axis 0 restarting at group starts
   uint8_t avx512;                    // the microkernel family: 0 portable, 1 AVX-512, 2 AVX512-BF16, 3 AMX
   uint8_t streamPanels;              // the weight-streaming plan (plan::streamWeightPanels): 1, or 2 where every group
-                                     // has at most plan::kStreamSlabRows rows (PlanOptions::slabGroups)
+                                     // has at most plan::kColumnTileRows rows (PlanOptions::columnTileGroups)
   int32_t block;                     // a's block (and b's, unless bBlock says otherwise)
   int32_t bBlock;                    // b's block when b is prequantized with its own block
   int64_t k, n, groups;              // 2d3d: contraction K, columns N; 2d2d: out[g] is K x N

@@ -58,9 +58,9 @@ Runtime::Impl::GemmPlan parseGemmPlan(const std::string& s) {
   throw Error(ErrorKind::InvalidArgument, fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", s));
 }
 
-// Whether the streaming stage could take this spec's weights in slabs (plan::streamsSlabs): only then
-// do groups within plan::kStreamSlabRows rows make a kernel of their own.
-bool slabsApply(const runtime::KernelSpec& s) {
+// Whether the streaming stage could take this spec's weights in column tiles (plan::streamsColumnTiles):
+// only then do groups within plan::kColumnTileRows rows make a kernel of their own.
+bool columnTilesApply(const runtime::KernelSpec& s) {
   const auto dtype = static_cast<DType>(s.bDType);
   plan::OperandPlan b;
   b.layout = static_cast<ir::OperandLayout>(s.bLayout);
@@ -69,7 +69,7 @@ bool slabsApply(const runtime::KernelSpec& s) {
            : dtype == DType::BF16                      ? abi::kQuantizeBf16
                                                        : abi::kQuantizeF32;
   b.block = s.bBlock ? s.bBlock : s.block;
-  return s.kind == runtime::SpecKind::Gemm2d3d && plan::streamsSlabs(b, s.k);
+  return s.kind == runtime::SpecKind::Gemm2d3d && plan::streamsColumnTiles(b, s.k);
 }
 
 }  // namespace
@@ -104,7 +104,7 @@ void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<Gr
   const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
   spec.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
                                                  : gemmPlan == GemmPlan::Stream;
-  if (spec.streamPanels && largest <= plan::kStreamSlabRows && slabsApply(spec)) spec.streamPanels = 2;
+  if (spec.streamPanels && largest <= plan::kColumnTileRows && columnTilesApply(spec)) spec.streamPanels = 2;
 }
 
 runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
@@ -128,7 +128,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   pm.run(module, passOptions);
   plan::PlanOptions planOptions;
   planOptions.streamPanels = spec.streamPanels != 0;
-  planOptions.slabGroups = spec.streamPanels == 2;
+  planOptions.columnTileGroups = spec.streamPanels == 2;
   plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);

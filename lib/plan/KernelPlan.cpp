@@ -47,8 +47,10 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
   return !amx && meanGroupRows * k * 2 <= kStreamRowsBytes;
 }
 
-bool streamsSlabs(const OperandPlan& b, int64_t k) {
-  return b.layout == ir::OperandLayout::ENK && b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0 && k % 4096 == 0;
+bool streamsColumnTiles(const OperandPlan& b, int64_t k) {
+  if (b.layout != ir::OperandLayout::ENK || k % 32) return false;
+  if (b.load == abi::kQuantizeBf16) return b.block == 32;
+  return b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0;
 }
 
 std::string_view microkernelName(Microkernel m) {
@@ -94,9 +96,10 @@ int64_t KernelPlan::threadScratchFloats() const {
   if (micro == Microkernel::AmxBf16)
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand; the streaming
-  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). Slabs: the
-  // rows' sums, a 64 x NR fp32 staging slab and the decoded slab (32 pair rows).
-  if (micro == Microkernel::Avx512Bf16 && streamPanels && slabs) return (kStreamSlabRows + 64 + 32) * nr + 16;
+  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). Column tiles:
+  // the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the table
+  // decode's 32 pair rows of 16 columns.
+  if (micro == Microkernel::Avx512Bf16 && streamPanels && columnTiles) return (64 + 32 + 16) * nr + 16;
   if (streamPanels && b.layout == ir::OperandLayout::PNK) return 0;  // decodes in registers
   if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
@@ -106,7 +109,7 @@ int64_t KernelPlan::threadScratchFloats() const {
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
                               kindName(kind),
-                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem, slabs ? " slabs" : "") : "",
+                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem, columnTiles ? " column_tiles" : "") : "",
                               microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));

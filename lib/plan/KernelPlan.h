@@ -42,7 +42,7 @@ int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
-  bool slabGroups = false;    // every group within kStreamSlabRows rows: the streaming stage may take slabs
+  bool columnTileGroups = false;  // every group within kColumnTileRows rows: the streaming stage may take column tiles
 };
 
 /// AMX-BF16 (tdpbf16ps, 32x32 blocks: the row-tile 2d3d plan and the 2d2d plan; the weight-streaming
@@ -64,19 +64,16 @@ struct OperandPlan {
   ir::OperandLayout layout = ir::OperandLayout::MK;
 };
 
-/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] fp8 weights in slabs: 64 k of a panel
-/// decoded into L1 (runtime/helpers/Fp8Decode.h, decodeColumnTile: blocks of 32 or a multiple) and
-/// multiplied at once by the group's rows, their sums carried in scratch between slabs, instead of a
-/// whole-K panel (K x 64 bytes) decoded to L2 first. One module, no part. Where a column's K codes are a
-/// multiple of 4 KiB: the 16 columns a whole-panel packer reads together then share one L1 set, and its
-/// prefetched lines evict each other; slabs keep fewer in flight (decode-shape forward, 2 threads, this
-/// machine: K = 4096 3-13% faster in slabs, K = 2880 4-12% slower). bf16 weights keep whole panels:
-/// quantizing in slabs put the packer and the multiply in one module, 10+ ms more to compile. Only
-/// where every group has at most kStreamSlabRows rows (PlanOptions::slabGroups): a slab serves fewer
-/// rows than a whole panel and its 16-column microtile is narrower, so larger groups lose what the
-/// decode gains (fwd at 256 rows per group, K = 1024: 0.9x -> 0.6x of oneDNN).
-bool streamsSlabs(const OperandPlan& b, int64_t k);
-constexpr int64_t kStreamSlabRows = 32;
+/// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights in column tiles
+/// (runtime/helpers/ColumnTileGemm.h): fp8 with plain scales in blocks of 32 or a multiple, or bf16
+/// quantized in blocks of 32; K a multiple of 32. Sixteen columns' next 64 bytes each are transposed into
+/// vdpbf16ps pair rows in registers, decoded or quantized there and multiplied at once by 8 token rows;
+/// nothing decoded is stored. Only where every group has at most kColumnTileRows rows
+/// (PlanOptions::columnTileGroups): larger groups re-decode each tile per 8 rows, and the whole-panel
+/// plan wins from 16 rows up (this machine, 2 threads, K = 4096: 32 rows per group 1.15x (fp8) and 1.5x
+/// (bf16) slower in column tiles; 8 rows 1.25x and 1.9x faster, K = 2880 1.15x and 2.4x).
+bool streamsColumnTiles(const OperandPlan& b, int64_t k);
+constexpr int64_t kColumnTileRows = 8;
 
 /// How a stage's work items are enumerated at run time.
 enum class ItemGrid : uint8_t {
@@ -118,7 +115,7 @@ struct KernelPlan {
   bool grouped = false;      // QuantizeCols: blocks restart at each group start
   bool streamPanels = false;  // Gemm2d3d weight-streaming plan (streamWeightPanels)
   int32_t panelsPerItem = 1;  // weight-streaming items' 32-column panels (streamPanelsPerItem)
-  bool slabs = false;         // the weight-streaming stage packs in slabs (streamsSlabs)
+  bool columnTiles = false;   // the weight-streaming stage multiplies column tiles in registers (streamsColumnTiles)
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

@@ -93,10 +93,10 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
-      if (p.micro == Microkernel::Avx512Bf16 && options.slabGroups && streamsSlabs(p.b, p.k)) {
-        p.slabs = true;
-        p.stages.push_back({"decode", "mxjit_decode_fp8_slabs_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
-                            {p.k, p.n, outBf16, int64_t(p.b.elem), p.b.block, kStreamSlabRows}});
+      if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsColumnTiles(p.b, p.k)) {
+        p.columnTiles = true;
+        p.stages.push_back({"decode", "mxjit_gemm_enk_columns_bf16_8x16", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+                            {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
         // part of its own.

@@ -101,7 +101,21 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   }
 }
 
-const ColdPathSymbol kColdPathSymbols[7] = {
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) bool mxjit_cold_decode_column_tile(
+    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, int32_t elem, uint16_t* dst) {
+  const ElemFormat f = ElemFormat(elem);
+  return vec::decodeColumnTile(codes, K, scales, kBlocks, k, block, f, vec::fp8Table(f), vec::pairRowShuffles(true),
+                               reinterpret_cast<uint32_t*>(dst), 16);
+}
+
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_quantize_column_tile(
+    const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, uint16_t* dst) {
+  vec::BlockGrids16 grids;
+  vec::blockGrids16Of(x + k, K, 16, 32, ElemFormat(elem), ScaleMode(mode), &grids);
+  vec::quantizeColumnTile(x, K, k, grids, ElemFormat(elem), ScaleMode(mode), true, reinterpret_cast<uint32_t*>(dst), 16);
+}
+
+const ColdPathSymbol kColdPathSymbols[9] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
@@ -109,5 +123,7 @@ const ColdPathSymbol kColdPathSymbols[7] = {
     {"mxjit_cold_quantize_row_block", reinterpret_cast<void*>(&mxjit_cold_quantize_row_block)},
     {"mxjit_cold_quantize_column_block", reinterpret_cast<void*>(&mxjit_cold_quantize_column_block)},
     {"mxjit_cold_decode_panel_chunk", reinterpret_cast<void*>(&mxjit_cold_decode_panel_chunk)},
+    {"mxjit_cold_decode_column_tile", reinterpret_cast<void*>(&mxjit_cold_decode_column_tile)},
+    {"mxjit_cold_quantize_column_tile", reinterpret_cast<void*>(&mxjit_cold_quantize_column_tile)},
 };
 }  // namespace mxjit::helpers

@@ -30,6 +30,19 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
                                         int32_t block, int64_t p0, const mxjit::helpers::TokenPairLayout* layout,
                                         uint16_t* dst);
 
+/// fp8 codes k .. k+63 of 16 columns stored along K (column c's codes at codes + c * K, its kBlocks scales
+/// at scales + c * kBlocks) as 32 vdpbf16ps pair rows of 16 columns (vec::decodeColumnTile: the table
+/// decode where a code is subnormal, NaN or Inf) at dst + 32 * q; false, nothing written, where a scale is
+/// outside the fast range. The column-tile kernels' (ColumnTileGemm.h) steps with such codes.
+bool mxjit_cold_decode_column_tile(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
+                                   int64_t block, int32_t elem, uint16_t* dst);
+
+/// bf16 values k .. k+31 of 16 columns stored along K (column c's at x + c * K), quantized along K in
+/// blocks of 32 and dequantized, as 16 vdpbf16ps pair rows of 16 columns at dst + 32 * q: the 16-bit
+/// lanes where they can, the fp32 codec for the registers they cannot (vec::quantizeColumnTile). The
+/// column-tile kernels' steps with fp8 subnormals, NaN, Inf or scales outside the lanes' range.
+void mxjit_cold_quantize_column_tile(const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, uint16_t* dst);
+
 /// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
 /// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.
 void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out);
@@ -52,5 +65,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[7];
+extern const ColdPathSymbol kColdPathSymbols[9];
 }  // namespace mxjit::helpers

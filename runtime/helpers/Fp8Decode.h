@@ -85,11 +85,13 @@ MXJIT_AVX512 __m512i exponentShiftOf(uint8_t s) { return _mm512_set1_epi16(stati
 /// percent over storing untransposed, where four rounds of vpermt2d cost a third of the fp8 decode.
 MXJIT_AVX512 void transpose16x16(__m512i* r) {
   __m512i a[16], b[16];
+  MXJIT_UNROLL
   for (int i = 0; i < 8; ++i) {
     a[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
     a[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
   }
   // b[4q + t], lane L: column 4L + t of rows 4q..4q+3
+  MXJIT_UNROLL
   for (int q = 0; q < 4; ++q) {
     b[4 * q] = _mm512_unpacklo_epi64(a[4 * q], a[4 * q + 2]);
     b[4 * q + 1] = _mm512_unpackhi_epi64(a[4 * q], a[4 * q + 2]);
@@ -97,6 +99,7 @@ MXJIT_AVX512 void transpose16x16(__m512i* r) {
     b[4 * q + 3] = _mm512_unpackhi_epi64(a[4 * q + 1], a[4 * q + 3]);
   }
   // column 4L + t: lane L of b[t], b[4 + t], b[8 + t], b[12 + t] (0x88 picks lanes 0, 2; 0xDD lanes 1, 3)
+  MXJIT_UNROLL
   for (int t = 0; t < 4; ++t) {
     const __m512i even01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0x88), odd01 = _mm512_shuffle_i32x4(b[t], b[4 + t], 0xDD);
     const __m512i even23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0x88), odd23 = _mm512_shuffle_i32x4(b[8 + t], b[12 + t], 0xDD);
@@ -153,6 +156,20 @@ MXJIT_AVX512 __mmask64 irregularCodes(__m512i codes, ElemFormat f) {
   const __m512i subnormalEnd = _mm512_set1_epi8(static_cast<char>((1 << mbits) - 1));
   return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(magnitudes, _mm512_set1_epi8(1)), subnormalEnd) |
          _mm512_cmpge_epu8_mask(magnitudes, _mm512_set1_epi8(static_cast<char>(f == ElemFormat::E4M3 ? 0x7F : 0x7C)));
+}
+
+/// Whether any of 16 registers of codes holds a subnormal, NaN or Inf (irregularCodes of each): the least
+/// magnitude - 1 (zero wraps past the subnormals) and the largest magnitude over all 16, compared once.
+MXJIT_AVX512 bool anyIrregularCode(const __m512i* r, ElemFormat f) {
+  const int mbits = formats::elemTraits(f).mantissaBits;
+  __m512i least = _mm512_set1_epi8(-1), largest = _mm512_setzero_si512();
+  for (int i = 0; i < 16; ++i) {
+    const __m512i magnitudes = _mm512_and_si512(r[i], _mm512_set1_epi8(0x7F));
+    least = _mm512_min_epu8(least, _mm512_sub_epi8(magnitudes, _mm512_set1_epi8(1)));
+    largest = _mm512_max_epu8(largest, magnitudes);
+  }
+  return (_mm512_cmplt_epu8_mask(least, _mm512_set1_epi8(static_cast<char>((1 << mbits) - 1))) |
+          _mm512_cmpge_epu8_mask(largest, _mm512_set1_epi8(static_cast<char>(f == ElemFormat::E4M3 ? 0x7F : 0x7C)))) != 0;
 }
 
 /// 32 codes -> 32 dequantized bf16 values by arithmetic alone (decodeHighBytes), where every code is a

@@ -6,6 +6,7 @@
 #include "MicrokernelAmx.h"
 #include "MicrokernelBf16.h"
 #include "ColdPaths.h"
+#include "ColumnTileGemm.h"
 #include "OperandLoad.h"
 #include "PanelPackedGemm.h"
 #include "ScalarPack.h"
@@ -274,46 +275,20 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
 
 
 
-/// The weight-streaming stage for [E,N,K] fp8 weights in slabs (KernelPlan.h, streamsSlabs): the item's
-/// 32-column panel 16 columns at a time, each 64-k slab of them decoded into L1 (vec::decodeColumnTile)
-/// and multiplied at once by the group's rows, up to `batch` rows at a time, their fp32 sums carried
-/// between slabs in scratch. (16 columns at a time: 32 columns K apart crowd L1's sets with prefetched
-/// lines.) What the tile decode does not take (scales outside its range, a partial last panel) goes
-/// through the cold path. K is a multiple of 64 (streamsSlabs).
-MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_decode_fp8_slabs_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
+/// The weight-streaming stage on [E,N,K] weights in column tiles (ColumnTileGemm.h; KernelPlan.h,
+/// streamsColumnTiles): the item's 32-column panel, 16 columns at a time, times the group's rows, 8 at a
+/// time, each step of K decoded (fp8) or quantized (bf16) in registers and multiplied at once.
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                                      float* scratch, int64_t K, int64_t N, int32_t outBf16,
-                                                                     int32_t elem, int32_t block, int64_t batch) {
-  constexpr int MR = 8, NR = 32, HR = 16, kDepth = 64;
-  const int64_t col0 = item->tile * NR;
-  const bool wholePanel = col0 + NR <= N;
-  const vec::Fp8Table table = vec::fp8Table(ElemFormat(elem));
+                                                                     int32_t load, int32_t elem, int32_t mode, int32_t block) {
   const vec::PairRowShuffles shuffles = vec::pairRowShuffles(true);
-  float* sums = scratch;                            // batch x 16
-  float* tmp = sums + batch * HR;                   // the cold path's 64 x 32 fp32 staging
-  uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kDepth * NR);  // 32 pair rows x 32 columns
-  for (int64_t r0 = item->begin; r0 < item->end; r0 += batch)
-    for (int64_t half = 0; half < 2 && col0 + half * HR < N; ++half) {
-      const int64_t tiles = ((item->end - r0 < batch ? item->end - r0 : batch) + MR - 1) / MR, c0 = col0 + half * HR;
-      const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (item->group * N + c0) * K;
-      const uint8_t* scales = args->bScales + (item->group * N + c0) * (K / block);
-      memset(sums, 0, sizeof(float) * tiles * MR * HR);
-      for (int64_t k0 = 0; k0 < K; k0 += kDepth) {
-        const uint16_t* pairs = slab;
-        int64_t pairStep = 2 * HR;
-        if (!wholePanel || !vec::decodeColumnTile(codes, K, scales, K / block, k0, block, ElemFormat(elem), table, shuffles,
-                                                  reinterpret_cast<uint32_t*>(slab), HR)) {
-          mxjit_cold_pack_b_panel_bf16(args, item->group, item->tile, slab, K, k0, k0 + kDepth, kDepth, true, N, 1,
-                                       abi::kDequantize, elem, 0, block, NR, tmp);
-          pairs = slab + half * HR * 2, pairStep = 2 * NR;
-        }
-        // Every microtile's 8 x 16 sums in and out as fp32, whole: one store path for all of them.
-        for (int64_t t = 0; t < tiles; ++t)
-          microTileBf16<MR, HR>(reinterpret_cast<const uint16_t*>(args->packedA) + (r0 + t * MR) * K + k0, K, 2, pairs, pairStep,
-                                kDepth / 2, MR, HR, sums + t * MR * HR, 0, HR, 0, sums + t * MR * HR);
-      }
-      for (int64_t r = r0; r < r0 + batch && r < item->end; ++r)
-        vec::storeLanes(args->out, r * N + c0, _mm512_loadu_ps(sums + (r - r0) * HR), N - c0, outBf16);
-    }
+  float* tmp = scratch;                                                      // the cold packer's 64 x 32 fp32 staging
+  uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kColumnStepFp8 * 32);  // and its 32 pair rows x 32 columns,
+  uint16_t* tile = slab + 32 * 32 * 2;                                       // and the 16-column tile (32 x 16)
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += 8)
+    for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half)
+      columnTileTimesRows(args, item->group, item->tile, half, r0, item->end - r0, K, N, outBf16, load, ElemFormat(elem),
+                          ScaleMode(mode), block, shuffles, tile, slab, tmp);
 }
 
 /// The forward on panel-packed fp8 weights, weight-streaming plan (PanelPackedGemm.h): the item's two

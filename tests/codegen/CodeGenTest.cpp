@@ -14,7 +14,7 @@ using namespace mxjit;
 
 namespace {
 
-plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256) {
+plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256, bool columnTileGroups = false) {
   ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
   passes::PassManager pm;
   pm.addPipeline();
@@ -22,7 +22,8 @@ plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false,
   o.dimBindings = {{"K", k}, {"N", 96}, {"E", 4}};
   pm.run(m, o);
   plan::PlanOptions options;
-  options.streamPanels = options.slabGroups = streamPanels;
+  options.streamPanels = streamPanels;
+  options.columnTileGroups = columnTileGroups;
   return plan::lowerToPlan(m, micro, options);
 }
 
@@ -108,7 +109,7 @@ TEST(CodeGen, ParallelStagesEqualSerialOnes) {
 TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
-  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true, 96);  // 3 blocks along K: no slabs
+  const plan::KernelPlan p = forwardPlan(plan::Microkernel::Avx512Bf16, true, 96);  // larger groups: whole panels
   ASSERT_EQ(p.stages.size(), 2u);
   ASSERT_TRUE(p.stages[1].part.has_value());
   const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
@@ -125,12 +126,13 @@ TEST(CodeGen, StagePartIsItsOwnModuleBoundByName) {
   EXPECT_TRUE(hasTransposes(compiled.stages[2].assembly));
 }
 
-// The streaming stage in slabs (KernelPlan.h, streamsSlabs) is one module: the slab packer's transposes
-// and the vdpbf16ps microkernel side by side, no part.
-TEST(CodeGen, SlabStageIsOneModule) {
+// The streaming stage in column tiles (KernelPlan.h, streamsColumnTiles) is one module: the tile
+// transposes and the vdpbf16ps multiply side by side, no part, the token broadcasts folded into
+// vdpbf16ps (ColumnTileGemm.h). fp8 weights and bf16 ones quantized on the fly.
+TEST(CodeGen, ColumnTileStageIsOneModule) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16";
-  ir::Module m = ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
+  ir::Module fp8 = ir::parse(R"(func @f(%a: bf16[M,K], %w: mx<e4m3,block=32,axis=2,scales=plain>[E,N,K], %offs: i32[E]) -> bf16[M,N] {
   %qa = mx.quantize %a axis=1 elem=e4m3 block=32 mode=rceil
   %y = mx.grouped_mm %qa, %w, %offs kind=2d3d out=bf16 a=mk b=enk
   return %y
@@ -139,20 +141,23 @@ TEST(CodeGen, SlabStageIsOneModule) {
   passes::PassManager pm;
   pm.addPipeline();
   passes::PassOptions o;
-  o.dimBindings = {{"K", 4096}, {"N", 96}, {"E", 4}};  // fp8 columns of 4 KiB
-  pm.run(m, o);
+  o.dimBindings = {{"K", 4096}, {"N", 96}, {"E", 4}};
+  pm.run(fp8, o);
   plan::PlanOptions options;
-  options.streamPanels = options.slabGroups = true;
-  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::Avx512Bf16, options);
-  ASSERT_TRUE(p.slabs) << p.toString();
-  ASSERT_EQ(p.stages.size(), 2u);
-  EXPECT_FALSE(p.stages[1].part.has_value());
-  const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
-  ASSERT_EQ(compiled.stages.size(), 2u);
-  const std::string& slabs = compiled.stages[1].assembly;
-  EXPECT_NE(slabs.find("vdpbf16ps"), std::string::npos);
-  EXPECT_NE(slabs.find("unpckl"), std::string::npos);
-  EXPECT_NE(slabs.find("vshuf"), std::string::npos);
+  options.streamPanels = options.columnTileGroups = true;
+  for (const plan::KernelPlan& p : {plan::lowerToPlan(fp8, plan::Microkernel::Avx512Bf16, options),
+                                    forwardPlan(plan::Microkernel::Avx512Bf16, true, 4096, true)}) {
+    ASSERT_TRUE(p.columnTiles) << p.toString();
+    ASSERT_EQ(p.stages.size(), 2u);
+    EXPECT_FALSE(p.stages[1].part.has_value());
+    const auto compiled = codegen::compilePlan(p, target, {false, true, 2});
+    ASSERT_EQ(compiled.stages.size(), 2u);
+    const std::string& tiles = compiled.stages[1].assembly;
+    EXPECT_NE(tiles.find("vdpbf16ps"), std::string::npos) << p.stem;
+    EXPECT_NE(tiles.find("{1to16}, %zmm"), std::string::npos) << p.stem;
+    EXPECT_NE(tiles.find("unpckl"), std::string::npos) << p.stem;
+    EXPECT_NE(tiles.find("vshuf"), std::string::npos) << p.stem;
+  }
 }
 
 // A failure on a worker thread reaches the caller as an mxjit::Error naming the problem.

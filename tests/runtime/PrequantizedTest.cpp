@@ -18,13 +18,9 @@
 #include <gtest/gtest.h>
 #include <fmt/format.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 using namespace mxjit;
 using namespace mxjit::test;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -147,76 +143,21 @@ TEST(PrequantizedApi, WeightPanelsInEveryLayoutFormatAndBlock) {
         }
 }
 
-// Runs `call` on a runtime capped to AVX512-BF16 (AMX hosts stream only decode-size groups) that dumps
-// its compiles, and expects a plan that streams in slabs; where the host lacks AVX512-BF16, on the
-// host's own target with no expectation on the plan.
-template <class Call> void expectSlabPlan(Call call) {
-  const fs::path dumps = fs::temp_directory_path() / ("mxjit_slabs_" + std::to_string(::getpid()));
-  RuntimeOptions options;
-  options.dumpDir = dumps.string();
-  std::unique_ptr<Runtime> rt = runtimeForTarget("avx512bf16", options);
-  if (!rt) {
-    Runtime host;
-    call(host);
-    return;
-  }
-  call(*rt);
-  std::string plans;
-  for (const auto& e : fs::directory_iterator(dumps))
-    if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
-  EXPECT_THAT(plans, ::testing::HasSubstr(" slabs"));
-  fs::remove_all(dumps);
-}
-
-// Groups of 0 .. kStreamSlabRows rows (where the runtime picks slabs), in whole and partial microtiles.
-std::vector<int32_t> slabGroupSizes() { return {0, 1, 8, 19, int32_t(plan::kStreamSlabRows), 3}; }
-
-// [E,N,K] fp8 weights streamed in 64-k slabs (KernelPlan.h, streamsSlabs: columns of 4 KiB) at their
-// edges: subnormal and zero codes (the table's tiles), scales outside the fast decode's range (slabs the
-// cold path packs, inside a block of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of
-// 32, 64 and 128.
-TEST(PrequantizedApi, StreamedFp8SlabsAtTheirEdges) {
-  for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
-    for (int32_t block : {32, 64, 128}) {
-      const int64_t k = 4096;
-      GemmProblem p = makeProblem(slabGroupSizes(), 0, k, 72, /*enk=*/true, 34);
-      formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
-      uint8_t* codes = qw.qdata.data<uint8_t>();
-      uint8_t* scales = qw.scales.data<uint8_t>();
-      const int64_t kBlocks = k / block;
-      for (int64_t i = 0; i < qw.qdata.numel(); i += 97) codes[i] = uint8_t((i & 0x80) | (i % 3));  // subnormals, zeros
-      // Expert 3, column 5, block 1: a large scale over small codes; expert 4, columns 40 and 60 (either
-      // half of a panel), block 2: a small one.
-      scales[(3 * 72 + 5) * kBlocks + 1] = 240;
-      for (int64_t kk = block; kk < 2 * block; ++kk) codes[(3 * 72 + 5) * k + kk] &= 0x8F;
-      scales[(4 * 72 + 40) * kBlocks + 2] = scales[(4 * 72 + 60) * kBlocks + 2] = 12;
-      const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
-      HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-      expectSlabPlan([&](Runtime& rt) {
-        grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
-                   recipe, got.view(), rt);
-      });
-      const HostTensor wHat = formats::dequantize(qw, DType::BF16);
-      const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
-      reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-      EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs), 0) << elemFormatName(elem) << " block " << block;
-    }
-}
-
-// A slab kernel given groups larger than its plan assumed (a kernel is chosen per call, but it must not
-// depend on that): rows past kStreamSlabRows go in further batches, each over every slab again.
-TEST(Prequantized, SlabKernelTakesGroupsPastItsRowBatch) {
-  const std::vector<int32_t> sizes = {40, 0, 2 * int32_t(plan::kStreamSlabRows) + 5, 7};
-  GemmProblem p = makeProblem(sizes, 0, 4096, 64, /*enk=*/true, 36);
+// A column-tile kernel given groups larger than its plan assumed (a kernel is chosen per call, but it
+// must not depend on that): rows past kColumnTileRows go in further batches of 8, each over every tile
+// again. K = 4096 + 32 ends in a half step (the cold path).
+TEST(Prequantized, ColumnTileKernelTakesGroupsPastItsRows) {
+  const std::vector<int32_t> sizes = {40, 0, 2 * int32_t(plan::kColumnTileRows) + 5, 7};
+  GemmProblem p = makeProblem(sizes, 0, 4096 + 32, 64, /*enk=*/true, 36);
   const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
   const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
   Runtime rt;
-  if (rt.targetName() != "avx512bf16" && rt.targetName() != "amx") GTEST_SKIP() << "slabs are the AVX512-BF16 plan's";
+  if (rt.targetName() != "avx512bf16" && rt.targetName() != "amx") GTEST_SKIP() << "column tiles are the AVX512-BF16 plan's";
   runtime::KernelSpec spec = runtime::KernelSpec::zeroed();
-  spec.streamPanels = 2;  // as if every group had at most kStreamSlabRows rows
+  spec.streamPanels = 2;  // as if every group had at most kColumnTileRows rows
   HostTensor out(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
   auto kernel = runPrequantizedForward(rt, spec, p, qw, ScaleMode::RCeil, out);
-  ASSERT_TRUE(kernel->plan.slabs) << kernel->plan.toString();
+  ASSERT_TRUE(kernel->plan.columnTiles) << kernel->plan.toString();
   reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
   EXPECT_EQ(gemmMismatches(out, want, p.a, p.w, true, p.offs, rt), 0);
 }

@@ -1,0 +1,159 @@
+// The weight-streaming forward on weights stored along K ([E,N,K]): fp8 codes with e8m0 scales, or bf16
+// quantized along K in blocks of 32. Sixteen columns at a time, each step of their K values (64 k of fp8,
+// 32 of bf16) is loaded as 16 registers, one per column, and transposed in registers (transpose16x16)
+// into vdpbf16ps pair rows whose dword lanes are the 16 columns; there each pair row is decoded (fp8, the
+// columns' scales in its lanes) or quantized and dequantized (bf16: one lane grid serves all 16 rows,
+// since a column's 32 k are its block) and multiplied at once by up to 8 token rows. Nothing decoded is
+// stored and read back: decode-shape forward (8 rows per expert, 2 threads) runs 1.15-1.2x as fast as
+// decoding each step into L1 first (fp8) and 1.9-2.4x as fast as quantizing whole panels into L2
+// (bf16). Steps the fast paths cannot take go through memory: fp8 codes that are subnormal, NaN or Inf
+// through the runtime's table decode, bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3%
+// of the steps of normally distributed weights) through its fp32 codec, scales outside the fast range
+// and partial steps through the cold packer. Results equal the other bf16 kernels' (the same products
+// summed in the same order). A kernel in column tiles takes 31-34 ms to compile (the budget is 30):
+// fusing the multiply into a transposing decode makes one module of it, on one compile thread.
+#pragma once
+#include "Bf16LaneQuantize.h"
+#include "ColdPaths.h"
+#include "Fp8Decode.h"
+#include "KernelABI.h"
+
+#define MXJIT_COLUMN_ATTRS __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline))
+#define MXJIT_COLUMN_TARGET MXJIT_COLUMN_ATTRS inline
+
+namespace mxjit::helpers {
+
+/// K values per step of the fast paths: a 64-byte line of each column.
+constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
+
+
+/// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
+/// kBlocks), k .. k+63, as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q, k + 2q + 1; k + 1
+/// in the low half, as vdpbf16ps takes it). False, body not called, where a code is subnormal, NaN or
+/// Inf or a scale is outside the fast range (the runtime's table decode takes those steps).
+template <class Body>
+MXJIT_COLUMN_TARGET bool fp8ColumnStep(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
+                                       int64_t block, ElemFormat f, const vec::PairRowShuffles& shuffles, Body&& body) {
+  __m512i r[16];
+  MXJIT_UNROLL
+  for (int c = 0; c < 16; ++c) {
+    const uint8_t* at = codes + c * K + k;
+    _mm_prefetch(reinterpret_cast<const char*>(at + 256), _MM_HINT_T0);  // as decodeColumnTile
+    r[c] = _mm512_loadu_si512(at);
+  }
+  const bool irregular = vec::anyIrregularCode(r, f);
+  const int64_t kb0 = k / block, kb1 = (k + 32) / block, first = kb0 + 4 <= kBlocks ? kb0 : kBlocks - 4;
+  const __m512i columns = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i scaleDwords =
+      _mm512_i32gather_epi32(_mm512_mullo_epi32(columns, _mm512_set1_epi32(static_cast<int>(kBlocks))), scales + first, 1);
+  __mmask16 slow = 0;
+  const __m512i rebias0 = vec::columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
+  const __m512i rebias1 = vec::columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
+  if (slow || irregular) return false;
+  vec::transpose16x16(r);
+  // Not unrolled: unrolled, a step was one basic block too large for instruction selection to fold the
+  // token broadcasts into vdpbf16ps (each then took a shuffle), and it cost 20 ms more to compile.
+  MXJIT_NO_UNROLL
+  for (int q = 0; q < 32; ++q)
+    body(q, vec::decodeHighBytes(_mm512_shuffle_epi8(r[q / 2], q % 2 ? shuffles.second : shuffles.first),
+                                 q < 16 ? rebias0 : rebias1, f));
+  return true;
+}
+
+/// 16 columns of bf16 (column c's K values at x + c * K), k .. k+31 (one block of 32 each), quantized
+/// along K and dequantized in 16-bit lanes, as 16 pair rows: body(q, v) as fp8ColumnStep. False where a
+/// scale or a value is outside what the lanes do (Bf16LaneQuantize.h): body was then called with wrong
+/// values too, and the caller undoes the step and redoes it through the runtime's fp32 codec. (Checking
+/// each pair row before its multiply put a call in the loop, and the compiler spilled around it.)
+template <class Body>
+MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k, ElemFormat f, ScaleMode mode, Body&& body) {
+  __m512i r[16], magnitudes[16];
+  MXJIT_UNROLL
+  for (int c = 0; c < 16; ++c) {
+    const uint16_t* at = x + c * K + k;
+    _mm_prefetch(reinterpret_cast<const char*>(at + 128), _MM_HINT_T0);  // 256 bytes ahead, as the fp8 step
+    r[c] = _mm512_loadu_si512(at);
+    magnitudes[c] = vec::magnitudes16(r[c]);
+  }
+  // Column c's block amax in dword lane c, its scale code in both 16-bit halves of that lane: after the
+  // transpose, lane c of every pair row is column c.
+  const __m512i codes32 = vec::scaleCodes(_mm512_slli_epi32(vec::maxLanesOf16(magnitudes), 16), f, mode);
+  const __m512i codes = _mm512_or_si512(codes32, _mm512_slli_epi32(codes32, 16));
+  vec::LaneGrid grid;
+  if (!vec::laneGrid(codes, f, &grid)) return false;
+  vec::transpose16x16(r);
+  __mmask32 slow = 0;
+  MXJIT_NO_UNROLL  // as fp8ColumnStep
+  for (int q = 0; q < 16; ++q) {
+    __m512i magnitude;
+    slow |= vec::roundToGrid(r[q], grid, f, mode, &magnitude);
+    const __m512i v = _mm512_ternarylogic_epi32(magnitude, r[q], _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
+    body(q, _mm512_rol_epi32(v, 16));  // | sign; k + 1 into the low half
+  }
+  return slow == 0;
+}
+
+/// Up to 8 token rows (packed by the pack_a stage: K bf16 each, pairs swapped; rows past nRows are read,
+/// the packed tokens have room, and dropped) times 16 weight columns c0.. of one expert, each step from
+/// the fast paths above or, where they cannot, from a buffer: the runtime's vector paths for the 16
+/// columns' tile into `tile` (fp8 codes by the table, bf16 through the fp32 codec), else the cold
+/// packer's 32-column panel `panel` (`half` its 16 columns) into `slab` (32 pair rows of 32 columns;
+/// `tmp`: 64 x 32 floats).
+/// Results to out[(r0 + t) * N + c0 + j] for j < N - c0.
+MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_t g, int64_t panel, int64_t half, int64_t r0,
+                                             int64_t nRows, int64_t K, int64_t N, int32_t outBf16, int32_t load, ElemFormat f,
+                                             ScaleMode mode, int32_t block, const vec::PairRowShuffles& shuffles,
+                                             uint16_t* tile, uint16_t* slab, float* tmp) {
+  constexpr int MR = 8, HR = 16, NR = 32;
+  const int64_t c0 = panel * NR + half * HR, pairsPerRow = K / 2, kBlocks = K / block;
+  const bool fp8 = load == abi::kDequantize, whole = panel * NR + NR <= N;
+  const int64_t step = fp8 ? kColumnStepFp8 : kColumnStepBf16;
+  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (g * N + c0) * K;
+  const uint8_t* scales = args->bScales + (g * N + c0) * kBlocks;
+  const uint32_t* a = reinterpret_cast<const uint32_t*>(args->packedA) + r0 * pairsPerRow;
+  __m512 acc[MR];
+  MXJIT_UNROLL
+  for (int t = 0; t < MR; ++t) acc[t] = _mm512_setzero_ps();
+  int64_t pair0 = 0;  // the step's first pair row (k / 2)
+  const auto multiply = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS {
+    MXJIT_UNROLL
+    for (int t = 0; t < MR; ++t)
+      // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
+      // went through a general register and a shuffle.
+      acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v,
+                                (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair0 + q)));
+  };
+  MXJIT_NO_UNROLL
+  for (int64_t k = 0; k < K; k += step) {
+    pair0 = k / 2;
+    const bool full = whole && k + step <= K;
+    if (full && !fp8) {
+      __m512 before[MR];
+      MXJIT_UNROLL
+      for (int t = 0; t < MR; ++t) before[t] = acc[t];
+      if (bf16ColumnStep(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, f, mode, multiply)) continue;
+      MXJIT_UNROLL
+      for (int t = 0; t < MR; ++t) acc[t] = before[t];
+    }
+    if (full && fp8 && fp8ColumnStep(codes, K, scales, kBlocks, k, block, f, shuffles, multiply)) continue;
+    // The step from memory, pair row q at pairs + q * 2 * stride: the runtime's vector paths for the 16
+    // columns (fp8 by the table, bf16 through the fp32 codec where the lanes cannot), else the cold
+    // packer's 32-column panel.
+    const uint16_t* pairs = tile;
+    int64_t stride = HR, depth = K - k < step ? K - k : step;
+    if (full && !fp8) mxjit_cold_quantize_column_tile(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, int32_t(f),
+                                                      int32_t(mode), tile);
+    else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), tile)) {
+      mxjit_cold_pack_b_panel_bf16(args, g, panel, slab, K, k, k + depth, depth, true, N, 1, load, int32_t(f), int32_t(mode),
+                                   block, NR, tmp);
+      pairs = slab + half * HR * 2, stride = NR;
+    }
+    MXJIT_NO_UNROLL
+    for (int64_t q = 0; q < depth / 2; ++q) multiply(q, _mm512_loadu_si512(pairs + q * 2 * stride));
+  }
+  MXJIT_UNROLL
+  for (int t = 0; t < MR; ++t)
+    if (t < nRows) vec::storeLanes(args->out, (r0 + t) * N + c0, acc[t], N - c0, outBf16);
+}
+
+}  // namespace mxjit::helpers

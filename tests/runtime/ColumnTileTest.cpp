@@ -1,0 +1,118 @@
+// The weight-streaming forward on [E,N,K] weights in column tiles (runtime/helpers/ColumnTileGemm.h;
+// KernelPlan.h, streamsColumnTiles), the plan of decode-size groups: fp8 weights decoded and bf16 weights
+// quantized in registers, equal to the reference bit for bit (AVX512-BF16; AMX hosts within the AMX
+// bound), at the edges where a step leaves the fast path for the cold packer.
+#include "JitTestUtil.h"
+#include "formats/Quantize.h"
+#include "mxjit/Ops.h"
+#include "plan/KernelPlan.h"
+#include "reference/GroupedMM.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+using namespace mxjit;
+using namespace mxjit::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs `call` on a runtime capped to AVX512-BF16 that dumps its compiles, and expects a plan in column
+// tiles; where the host lacks AVX512-BF16, on the host's own target with no expectation on the plan.
+template <class Call> void expectColumnTilePlan(Call call) {
+  const fs::path dumps = fs::temp_directory_path() / ("mxjit_column_tiles_" + std::to_string(::getpid()));
+  RuntimeOptions options;
+  options.dumpDir = dumps.string();
+  std::unique_ptr<Runtime> rt = runtimeForTarget("avx512bf16", options);
+  if (!rt) {
+    Runtime host;
+    call(host);
+    return;
+  }
+  call(*rt);
+  std::string plans;
+  for (const auto& e : fs::directory_iterator(dumps))
+    if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
+  EXPECT_THAT(plans, ::testing::HasSubstr(" column_tiles"));
+  fs::remove_all(dumps);
+}
+
+// Groups of 0 .. kColumnTileRows rows (where the runtime picks column tiles), whole and partial.
+std::vector<int32_t> columnTileGroupSizes() { return {0, 1, int32_t(plan::kColumnTileRows), 5, 3, 7}; }
+
+// Narrow-range weights (a normal distribution): their fp8 codes are almost all normal numbers.
+void makeNarrow(HostTensor& w, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<uint16_t>()[i] = formats::floatToBf16(normal(rng));
+}
+
+// fp8 weights: normal codes (the arithmetic decode) or, sprinkled in every tile, subnormal and zero codes
+// (the table decode); scales outside the fast decode's range (steps the cold path packs, inside a block
+// of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of 32, 64 and 128; K = 4096
+// (columns one cache set apart) and, for blocks of 32, 4096 + 32 (a half step at the end).
+TEST(ColumnTiles, Fp8WeightsAtTheirEdges) {
+  for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (int32_t block : {32, 64, 128})
+      for (int64_t k : {int64_t(4096), int64_t(4096 + 32)})
+        for (bool irregular : {false, true}) {
+          if (k % block) continue;
+          GemmProblem p = makeProblem(columnTileGroupSizes(), 0, k, 72, /*enk=*/true, 34);
+          makeNarrow(p.w, 8);
+          formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
+          uint8_t* codes = qw.qdata.data<uint8_t>();
+          uint8_t* scales = qw.scales.data<uint8_t>();
+          const int64_t kBlocks = k / block;
+          if (irregular)
+            for (int64_t i = 0; i < qw.qdata.numel(); i += 97) codes[i] = uint8_t((i & 0x80) | (i % 3));  // subnormals, zeros
+          // Expert 3, column 5, block 1: a large scale over small codes; expert 4, columns 40 and 60 (either
+          // half of a panel), block 2: a small one.
+          scales[(3 * 72 + 5) * kBlocks + 1] = 240;
+          for (int64_t kk = block; kk < 2 * block; ++kk) codes[(3 * 72 + 5) * k + kk] &= 0x8F;
+          scales[(4 * 72 + 40) * kBlocks + 2] = scales[(4 * 72 + 60) * kBlocks + 2] = 12;
+          const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+          HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+          expectColumnTilePlan([&](Runtime& rt) {
+            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
+                       recipe, got.view(), rt);
+          });
+          const HostTensor wHat = formats::dequantize(qw, DType::BF16);
+          const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+          reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
+          EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs), 0)
+              << elemFormatName(elem) << " block " << block << " K " << k << (irregular ? " irregular" : "");
+        }
+}
+
+// bf16 weights quantized along K on the fly, every scale mode and both formats. Narrow-range weights take
+// the 16-bit lanes; wide-range ones (randomBf16) make fp8 subnormals, and NaN, Inf and an all-zero block
+// put scales outside the lanes' range: those steps are undone and packed by the cold path. K = 96 (three
+// steps) and 4096, N = 72 (a partial last panel, all cold).
+TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
+  for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
+    for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
+      for (int64_t k : {int64_t(96), int64_t(4096)})
+        for (bool narrow : {true, false}) {
+          GemmProblem p = makeProblem(columnTileGroupSizes(), 0, k, 72, /*enk=*/true, 35 + unsigned(mode));
+          if (narrow) makeNarrow(p.w, 7);
+          uint16_t* w = p.w.data<uint16_t>();
+          // Expert 1 (one row): NaN in column 3's first block, Inf in column 20's second; expert 2: a zero block.
+          w[(1 * 72 + 3) * k + 5] = formats::floatToBf16(std::numeric_limits<float>::quiet_NaN());
+          w[(1 * 72 + 20) * k + 40] = formats::floatToBf16(-std::numeric_limits<float>::infinity());
+          for (int64_t kk = 32; kk < 64; ++kk) w[(2 * 72 + 9) * k + kk] = 0;
+          const QuantRecipe recipe{elem, elem, 32, mode};
+          HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+          expectColumnTilePlan([&](Runtime& rt) { grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt); });
+          reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+          EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs), 0)
+              << elemFormatName(elem) << " " << scaleModeName(mode) << " K " << k << (narrow ? " narrow" : " wide");
+        }
+}
+
+}  // namespace
