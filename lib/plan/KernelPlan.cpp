@@ -79,7 +79,8 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
 }
 
 int64_t KernelPlan::packedBFloats(int64_t m) const {
-  if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16) return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
+  if (kind == PlanKind::Gemm2d3d && micro == Microkernel::AmxBf16 && !streamPanels)
+    return groups * ((n + nr - 1) / nr) * nr * amxDepth(k) / 2;
   if (kind == PlanKind::Gemm2d3d) return streamPanels ? 0 : groups * ((n + nr - 1) / nr) * nr * k;
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16) return helpers::vdpbf16TokenLayout(1, m, groups).words(n);
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return helpers::amxTokenLayout(1, m, groups).words(n);
@@ -90,6 +91,9 @@ int64_t KernelPlan::packedBFloats(int64_t m) const {
 int64_t KernelPlan::threadScratchFloats() const {
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return (rowsPerItem + mr - 1) / mr * mr * nr + 16;  // C slabs
   if (kind != PlanKind::Gemm2d3d) return 0;
+  // Panel-packed weights streamed: vdpbf16ps decodes in registers; AMX stages two B tiles (1 KiB each)
+  // and a 16 x 32 C.
+  if (streamPanels && b.layout == ir::OperandLayout::PNK) return micro == Microkernel::AmxBf16 ? 1024 + 16 : 0;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
   // AMX: pack_b stages a K x NR fp32 panel; gemm holds the item's fp32 C (rows x 32), a K-float row and
   // the item's rows as bf16 (amxDepth(k) wide).
@@ -100,7 +104,6 @@ int64_t KernelPlan::threadScratchFloats() const {
   // the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the table
   // decode's 32 pair rows of 16 columns.
   if (micro == Microkernel::Avx512Bf16 && streamPanels && columnTiles) return (64 + 32 + 16) * nr + 16;
-  if (streamPanels && b.layout == ir::OperandLayout::PNK) return 0;  // decodes in registers
   if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;

@@ -76,11 +76,14 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
     const std::string bf16 = p.micro == Microkernel::Avx512Bf16 ? "_bf16" : p.micro == Microkernel::AmxBf16 ? "_amx" : "";
     if (*bLayout == ir::OperandLayout::PNK && p.streamPanels) {
       // Panel-packed weights, streamed: tokens packed once, then one item per (expert, two 16-column
-      // panels), each 64-byte chunk decoded in registers and multiplied at once (PanelPackedGemm.h).
+      // panels), each 64-byte chunk decoded in registers and multiplied at once by vdpbf16ps, or on AMX
+      // hosts each 32 k of chunks decoded into two B tiles for tdpbf16ps (PanelPackedGemm.h).
+      const bool amx = p.micro == Microkernel::AmxBf16;
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
-      p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels,
-                          ceilDiv(p.n, 2 * formats::kPanelColumns), true, {p.k, p.n, outBf16, int64_t(p.b.elem)}});
+      p.stages.push_back({"gemm", amx ? "mxjit_gemm_panel_packed_amx_16x32" : "mxjit_gemm_panel_packed_bf16_8x32",
+                          ItemGrid::GroupPanels, ceilDiv(p.n, 2 * formats::kPanelColumns), true,
+                          {p.k, p.n, outBf16, int64_t(p.b.elem)}});
     } else if (*bLayout == ir::OperandLayout::PNK) {
       // Large groups: each panel pair decoded once into the row-tile plan's packed weights (bf16 or AMX;
       // the helper is hand-vectorised, named _bf16 so codegen skips the vectorisers).
@@ -219,9 +222,10 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
     unsupported(fmt::format("b=pnk (panel-packed weights) runs on AVX512-BF16 hosts; this target's microkernel is {}",
                             microkernelName(micro)));
   p.streamPanels = options.streamPanels && is2d3d;
-  // AMX runs the row-tile 2d3d plan and the 2d2d plan; the weight-streaming plan (its rows are decode
-  // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
-  const bool amxPlan = gemm && !p.streamPanels;
+  // AMX runs the row-tile 2d3d plan, the 2d2d plan and the weight-streaming plan on panel-packed
+  // weights; the other weight-streaming plans (their rows are decode groups, or stay in L2) and quantize
+  // keep the AVX512-BF16 kernels, which every AMX host has.
+  const bool amxPlan = gemm && (!p.streamPanels || panelPacked);
   if (micro == Microkernel::AmxBf16 && !amxPlan) micro = Microkernel::Avx512Bf16;
   p.micro = micro;
   p.mr = micro == Microkernel::Portable ? 4 : micro == Microkernel::AmxBf16 ? 32 : 8;

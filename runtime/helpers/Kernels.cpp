@@ -252,6 +252,14 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
+/// Rows [begin, end) of A for the AMX streaming stage: bf16 in natural pairs (A tiles), K wide (a multiple of 32).
+MXJIT_HELPER void mxjit_pack_rows_amx(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                      int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
+  const int64_t rows = item->end - item->begin;
+  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * K, K, K, false, loadA,
+               elemA, modeA, block, scratch);
+}
+
 /// Item `tile`'s P weight panels (32 columns each, from panel tile * P) as vdpbf16ps pairs at dst (tmp:
 /// the cold path's K x 32 fp32 staging): the decode stage's part (KernelPlan.h, StagePart).
 MXJIT_HELPER void mxjit_pack_panels_bf16(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp,
@@ -300,6 +308,21 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi:
   for (int64_t r0 = item->begin; r0 < item->end; r0 += MR)
     panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, pp, K, ElemFormat(elem),
                            args->out, r0 * N + pp.col0, N, N - pp.col0, outBf16);
+}
+
+/// The same on AMX hosts (PanelPackedGemm.h, panelPairTimesRowsAmx): the group's rows 16 at a time, each
+/// an A tile against the pair's B tiles decoded per 32 k. Scratch: the two B tiles, then a 16 x 32 C.
+MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"))) void
+mxjit_gemm_panel_packed_amx_16x32(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N,
+                                  int32_t outBf16, int32_t elem) {
+  const PanelPair pp = panelPairOf(args, item->group, item->tile, K, N);
+  uint16_t* tiles = reinterpret_cast<uint16_t*>(scratch);
+  float* c = scratch + 512;
+  amxConfigure();
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += 16)
+    panelPairTimesRowsAmx(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, pp, K, ElemFormat(elem),
+                          tiles, c, args->out, r0 * N + pp.col0, N, N - pp.col0, outBf16);
+  amxRelease();
 }
 
 /// The row-tile plan's weights from panel-packed ones: the item's 32 columns of group g decoded into

@@ -82,6 +82,32 @@ TEST(CodeGen, AmxWgradUsesTiles) {
     EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
 }
 
+// Decode on panel-packed weights on AMX hosts: tokens packed in natural pairs, each 32 k of the panel
+// pair decoded into B tiles for tdpbf16ps (cross-compiled like the forward one).
+TEST(CodeGen, AmxPanelPackedStreamingUsesTiles) {
+  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  target.features += ",+amx-tile,+amx-bf16";
+  ir::Module m = runtime::prequantizedForwardModule(DType::BF16, std::nullopt, {ElemFormat::E4M3, 32}, ir::OperandLayout::PNK,
+                                                    QuantRecipe{}, DType::BF16);
+  passes::PassManager pm;
+  pm.addPipeline();
+  passes::PassOptions o;
+  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
+  pm.run(m, o);
+  plan::PlanOptions options;
+  options.streamPanels = true;
+  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
+  ASSERT_EQ(p.stages.size(), 2u);
+  EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
+  EXPECT_EQ(p.stages[1].helper, "mxjit_gemm_panel_packed_amx_16x32");
+  EXPECT_EQ(p.packedBFloats(64), 0);  // nothing decoded to memory beyond a thread's two B tiles
+  EXPECT_GE(p.threadScratchFloats(), 1024);
+  const auto compiled = codegen::compilePlan(p, target, {false, true});
+  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease", "vprold"})
+    EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);
