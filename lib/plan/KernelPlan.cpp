@@ -94,16 +94,16 @@ int64_t KernelPlan::threadScratchFloats() const {
   // Panel-packed weights streamed: vdpbf16ps decodes in registers; AMX stages two B tiles (1 KiB each)
   // and a 16 x 32 C.
   if (streamPanels && b.layout == ir::OperandLayout::PNK) return micro == Microkernel::AmxBf16 ? 1024 + 16 : 0;
+  // Column tiles: the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the
+  // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C.
+  if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
   // AMX: pack_b stages a K x NR fp32 panel; gemm holds the item's fp32 C (rows x 32), a K-float row and
   // the item's rows as bf16 (amxDepth(k) wide).
   if (micro == Microkernel::AmxBf16)
     return std::max<int64_t>(int64_t(nr) * k, rowsPadded * nr + (k + 15) / 16 * 16 + rowsPadded * amxDepth(k) / 2) + 16;
   // bf16 stages stage one fp32 panel (a row or K x NR) beside their packed bf16 operand; the streaming
-  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value). Column tiles:
-  // the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the table
-  // decode's 32 pair rows of 16 columns.
-  if (micro == Microkernel::Avx512Bf16 && streamPanels && columnTiles) return (64 + 32 + 16) * nr + 16;
+  // stage's operand is panelsPerItem bf16 panels (K x NR each, half a float per value).
   if (micro == Microkernel::Avx512Bf16 && streamPanels) return int64_t(nr) * k + panelsPerItem * nr * (k + 1) / 2 + 16;
   if (micro == Microkernel::Avx512Bf16) return (nr + rowsPadded + 2) * (k + 1);
   return streamPanels ? int64_t(nr) * k : rowsPadded * k;

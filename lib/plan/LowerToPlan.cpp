@@ -55,7 +55,8 @@ std::string quantTag(const OperandPlan& o) {
 
 std::string microName(Microkernel m) { return std::string(microkernelName(m)); }
 
-void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
+// amxHost: the target has AMX, though this plan's microkernel may be AVX512-BF16 (lowerToPlan).
+void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, KernelPlan& p) {
   const ir::Value *a = op.operands[0], *b = op.operands[1], *offs = op.operands[2];
   const auto kind = ir::parseGemmKind(op.wordAttr("kind"));
   const auto aLayout = ir::parseOperandLayout(op.wordAttr("a")), bLayout = ir::parseOperandLayout(op.wordAttr("b"));
@@ -97,8 +98,11 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, KernelPlan& p) {
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsColumnTiles(p.b, p.k)) {
+        // AMX hosts multiply the column tiles by tdpbf16ps: their tokens in natural pairs.
         p.columnTiles = true;
-        p.stages.push_back({"decode", "mxjit_gemm_enk_columns_bf16_8x16", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
+        if (amxHost) p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx";
+        p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
+                            ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
@@ -223,17 +227,18 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
                             microkernelName(micro)));
   p.streamPanels = options.streamPanels && is2d3d;
   // AMX runs the row-tile 2d3d plan, the 2d2d plan and the weight-streaming plan on panel-packed
-  // weights; the other weight-streaming plans (their rows are decode groups, or stay in L2) and quantize
-  // keep the AVX512-BF16 kernels, which every AMX host has.
+  // weights or in column tiles (lowerGemm); the other weight-streaming plans (their rows are decode
+  // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
   const bool amxPlan = gemm && (!p.streamPanels || panelPacked);
-  if (micro == Microkernel::AmxBf16 && !amxPlan) micro = Microkernel::Avx512Bf16;
+  const bool amxHost = micro == Microkernel::AmxBf16;
+  if (amxHost && !amxPlan) micro = Microkernel::Avx512Bf16;
   p.micro = micro;
   p.mr = micro == Microkernel::Portable ? 4 : micro == Microkernel::AmxBf16 ? 32 : 8;
   p.nr = micro == Microkernel::Portable ? 16 : 32;
   // AMX: 4 slabs of 32 rows share each 16 KiB chunk of a B panel in L1.
   if (micro == Microkernel::AmxBf16) p.rowsPerItem = 128;
   switch (work[0]->kind) {
-  case ir::OpKind::GroupedMM: lowerGemm(*work[0], options, p); break;
+  case ir::OpKind::GroupedMM: lowerGemm(*work[0], options, amxHost, p); break;
   case ir::OpKind::Quantize: lowerQuantize(*work[0], p); break;
   default: unsupported(fmt::format("no kernel for {}", ir::opName(work[0]->kind)));
   }

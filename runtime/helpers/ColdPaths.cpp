@@ -102,17 +102,18 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
 }
 
 extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) bool mxjit_cold_decode_column_tile(
-    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, int32_t elem, uint16_t* dst) {
+    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, int32_t elem, bool swapPairs,
+    uint16_t* dst) {
   const ElemFormat f = ElemFormat(elem);
-  return vec::decodeColumnTile(codes, K, scales, kBlocks, k, block, f, vec::fp8Table(f), vec::pairRowShuffles(true),
+  return vec::decodeColumnTile(codes, K, scales, kBlocks, k, block, f, vec::fp8Table(f), vec::pairRowShuffles(swapPairs),
                                reinterpret_cast<uint32_t*>(dst), 16);
 }
 
 extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_quantize_column_tile(
-    const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, uint16_t* dst) {
+    const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, bool swapPairs, uint16_t* dst) {
   vec::BlockGrids16 grids;
   vec::blockGrids16Of(x + k, K, 16, 32, ElemFormat(elem), ScaleMode(mode), &grids);
-  vec::quantizeColumnTile(x, K, k, grids, ElemFormat(elem), ScaleMode(mode), true, reinterpret_cast<uint32_t*>(dst), 16);
+  vec::quantizeColumnTile(x, K, k, grids, ElemFormat(elem), ScaleMode(mode), swapPairs, reinterpret_cast<uint32_t*>(dst), 16);
 }
 
 const ColdPathSymbol kColdPathSymbols[9] = {

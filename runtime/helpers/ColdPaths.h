@@ -31,17 +31,19 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
                                         uint16_t* dst);
 
 /// fp8 codes k .. k+63 of 16 columns stored along K (column c's codes at codes + c * K, its kBlocks scales
-/// at scales + c * kBlocks) as 32 vdpbf16ps pair rows of 16 columns (vec::decodeColumnTile: the table
-/// decode where a code is subnormal, NaN or Inf) at dst + 32 * q; false, nothing written, where a scale is
-/// outside the fast range. The column-tile kernels' (ColumnTileGemm.h) steps with such codes.
+/// at scales + c * kBlocks) as 32 pair rows of 16 columns (vec::decodeColumnTile: the table decode where a
+/// code is subnormal, NaN or Inf) at dst + 32 * q, k + 1 in the low half of each pair where `swapPairs`
+/// (vdpbf16ps), else natural (AMX); false, nothing written, where a scale is outside the fast range. The
+/// column-tile kernels' (ColumnTileGemm.h) steps with such codes.
 bool mxjit_cold_decode_column_tile(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
-                                   int64_t block, int32_t elem, uint16_t* dst);
+                                   int64_t block, int32_t elem, bool swapPairs, uint16_t* dst);
 
 /// bf16 values k .. k+31 of 16 columns stored along K (column c's at x + c * K), quantized along K in
-/// blocks of 32 and dequantized, as 16 vdpbf16ps pair rows of 16 columns at dst + 32 * q: the 16-bit
-/// lanes where they can, the fp32 codec for the registers they cannot (vec::quantizeColumnTile). The
-/// column-tile kernels' steps with fp8 subnormals, NaN, Inf or scales outside the lanes' range.
-void mxjit_cold_quantize_column_tile(const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, uint16_t* dst);
+/// blocks of 32 and dequantized, as 16 pair rows of 16 columns at dst + 32 * q (pairs as above): the
+/// 16-bit lanes where they can, the fp32 codec for the registers they cannot (vec::quantizeColumnTile).
+/// The column-tile kernels' steps with fp8 subnormals, NaN, Inf or scales outside the lanes' range.
+void mxjit_cold_quantize_column_tile(const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, bool swapPairs,
+                                     uint16_t* dst);
 
 /// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
 /// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.

@@ -28,8 +28,8 @@ constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
 
 
 /// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
-/// kBlocks), k .. k+63, as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q, k + 2q + 1; k + 1
-/// in the low half, as vdpbf16ps takes it). False, body not called, where a code is subnormal, NaN or
+/// kBlocks), k .. k+63, as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q, k + 2q + 1; the
+/// pair order `shuffles` make: k + 1 in the low half for vdpbf16ps, natural for AMX B tiles). False, body not called, where a code is subnormal, NaN or
 /// Inf or a scale is outside the fast range (the runtime's table decode takes those steps).
 template <class Body>
 MXJIT_COLUMN_TARGET bool fp8ColumnStep(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
@@ -61,12 +61,14 @@ MXJIT_COLUMN_TARGET bool fp8ColumnStep(const uint8_t* codes, int64_t K, const ui
 }
 
 /// 16 columns of bf16 (column c's K values at x + c * K), k .. k+31 (one block of 32 each), quantized
-/// along K and dequantized in 16-bit lanes, as 16 pair rows: body(q, v) as fp8ColumnStep. False where a
+/// along K and dequantized in 16-bit lanes, as 16 pair rows: body(q, v) as fp8ColumnStep (k + 1 in the
+/// low half where `swapPairs`, for vdpbf16ps; else in natural order, for AMX B tiles). False where a
 /// scale or a value is outside what the lanes do (Bf16LaneQuantize.h): body was then called with wrong
 /// values too, and the caller undoes the step and redoes it through the runtime's fp32 codec. (Checking
 /// each pair row before its multiply put a call in the loop, and the compiler spilled around it.)
 template <class Body>
-MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k, ElemFormat f, ScaleMode mode, Body&& body) {
+MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k, ElemFormat f, ScaleMode mode, bool swapPairs,
+                                        Body&& body) {
   __m512i r[16], magnitudes[16];
   MXJIT_UNROLL
   for (int c = 0; c < 16; ++c) {
@@ -88,7 +90,7 @@ MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k,
     __m512i magnitude;
     slow |= vec::roundToGrid(r[q], grid, f, mode, &magnitude);
     const __m512i v = _mm512_ternarylogic_epi32(magnitude, r[q], _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);
-    body(q, _mm512_rol_epi32(v, 16));  // | sign; k + 1 into the low half
+    body(q, swapPairs ? _mm512_rol_epi32(v, 16) : v);  // | sign; then k + 1 into the low half
   }
   return slow == 0;
 }
@@ -131,7 +133,7 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_
       __m512 before[MR];
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) before[t] = acc[t];
-      if (bf16ColumnStep(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, f, mode, multiply)) continue;
+      if (bf16ColumnStep(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, f, mode, true, multiply)) continue;
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) acc[t] = before[t];
     }
@@ -142,8 +144,8 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_
     const uint16_t* pairs = tile;
     int64_t stride = HR, depth = K - k < step ? K - k : step;
     if (full && !fp8) mxjit_cold_quantize_column_tile(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, int32_t(f),
-                                                      int32_t(mode), tile);
-    else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), tile)) {
+                                                      int32_t(mode), true, tile);
+    else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), true, tile)) {
       mxjit_cold_pack_b_panel_bf16(args, g, panel, slab, K, k, k + depth, depth, true, N, 1, load, int32_t(f), int32_t(mode),
                                    block, NR, tmp);
       pairs = slab + half * HR * 2, stride = NR;
@@ -154,6 +156,56 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t)
     if (t < nRows) vec::storeLanes(args->out, (r0 + t) * N + c0, acc[t], N - c0, outBf16);
+}
+
+/// AMX hosts: up to 16 token rows (natural pairs, K wide, as A tiles take them; rows past nRows are read
+/// and dropped) times 16 weight columns c0.. of one expert. Each step's pair rows, in natural order, are
+/// B tiles (fp8: 64 k, two tiles; bf16: 32 k, one): written to `tile` (32 x 16 dwords) by the fast paths
+/// above or the runtime's vector paths, or by the cold packer to `slab` (32 columns a row, `half` its
+/// 16; `tmp`: 64 x 32 floats), and multiplied from there by tdpbf16ps into one 16 x 16 C tile (`c`, 256
+/// floats): one tdpbf16ps per 32 k does what 16 vdpbf16ps do, so the decode alone bounds it. Tiles
+/// configured 16 x 64 bytes (amxConfigure).
+__attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline void
+columnTileTimesRowsAmx(const abi::KernelArgs* args, int64_t g, int64_t panel, int64_t half, int64_t r0, int64_t nRows, int64_t K,
+                       int64_t N, int32_t outBf16, int32_t load, ElemFormat f, ScaleMode mode, int32_t block,
+                       const vec::PairRowShuffles& shuffles, uint16_t* tile, uint16_t* slab, float* tmp, float* c) {
+  constexpr int HR = 16, NR = 32;
+  const int64_t c0 = panel * NR + half * HR, kBlocks = K / block;
+  const bool fp8 = load == abi::kDequantize, whole = panel * NR + NR <= N;
+  const int64_t step = fp8 ? kColumnStepFp8 : kColumnStepBf16;
+  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (g * N + c0) * K;
+  const uint16_t* values = static_cast<const uint16_t*>(args->b) + (g * N + c0) * K;
+  const uint8_t* scales = args->bScales + (g * N + c0) * kBlocks;
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K;
+  uint32_t* words = reinterpret_cast<uint32_t*>(tile);
+  const auto store = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
+  _tile_zero(0);
+  MXJIT_NO_UNROLL
+  for (int64_t k = 0; k < K; k += step) {
+    const bool full = whole && k + step <= K;
+    const int64_t depth = K - k < step ? K - k : step;
+    const char* pairs = reinterpret_cast<const char*>(tile);
+    int64_t rowBytes = 4 * HR;
+    const bool inTile = full && (fp8 ? fp8ColumnStep(codes, K, scales, kBlocks, k, block, f, shuffles, store)
+                                     : bf16ColumnStep(values, K, k, f, mode, false, store));
+    if (!inTile) {
+      if (full && !fp8) {
+        mxjit_cold_quantize_column_tile(values, K, k, int32_t(f), int32_t(mode), false, tile);
+      } else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), false, tile)) {
+        mxjit_cold_pack_b_panel_bf16(args, g, panel, slab, K, k, k + depth, depth, false, N, 1, load, int32_t(f), int32_t(mode),
+                                     block, NR, tmp);
+        pairs = reinterpret_cast<const char*>(slab + half * HR * 2), rowBytes = 4 * NR;
+      }
+    }
+    MXJIT_NO_UNROLL
+    for (int64_t j = 0; j < depth / 32; ++j) {
+      _tile_loadd(2, a + k + 32 * j, K * 2);
+      _tile_loadd(4, pairs + 16 * j * rowBytes, rowBytes);
+      _tile_dpbf16ps(0, 2, 4);
+    }
+  }
+  _tile_stored(0, c, 64);
+  for (int64_t t = 0; t < nRows && t < 16; ++t) vec::storeLanes(args->out, (r0 + t) * N + c0, _mm512_loadu_ps(c + 16 * t), N - c0, outBf16);
 }
 
 }  // namespace mxjit::helpers

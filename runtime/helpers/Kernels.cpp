@@ -299,6 +299,24 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::
                           ScaleMode(mode), block, shuffles, tile, slab, tmp);
 }
 
+/// The same on AMX hosts (ColumnTileGemm.h, columnTileTimesRowsAmx): the rows 16 at a time, the steps'
+/// pair rows as B tiles for tdpbf16ps. Scratch as above, then a 16 x 16 C.
+MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"))) void
+mxjit_gemm_enk_columns_amx_16x16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N,
+                                 int32_t outBf16, int32_t load, int32_t elem, int32_t mode, int32_t block) {
+  const vec::PairRowShuffles shuffles = vec::pairRowShuffles(false);
+  float* tmp = scratch;
+  uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kColumnStepFp8 * 32);
+  uint16_t* tile = slab + 32 * 32 * 2;
+  float* c = reinterpret_cast<float*>(tile + 32 * 16 * 2);
+  amxConfigure();
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += 16)
+    for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half)
+      columnTileTimesRowsAmx(args, item->group, item->tile, half, r0, item->end - r0, K, N, outBf16, load, ElemFormat(elem),
+                             ScaleMode(mode), block, shuffles, tile, slab, tmp, c);
+  amxRelease();
+}
+
 /// The forward on panel-packed fp8 weights, weight-streaming plan (PanelPackedGemm.h): the item's two
 /// 16-column panels of its expert times the group's rows, 8 at a time. K is a multiple of 32.
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,

@@ -108,6 +108,35 @@ TEST(CodeGen, AmxPanelPackedStreamingUsesTiles) {
     EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
 }
 
+// Decode on [E,N,K] weights in column tiles on AMX hosts: fp8 and bf16 weights, the tiles' pair rows
+// multiplied by tdpbf16ps (cross-compiled like the forward one).
+TEST(CodeGen, AmxColumnTilesUseTiles) {
+  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  target.features += ",+amx-tile,+amx-bf16";
+  ir::Module fp8 = runtime::prequantizedForwardModule(DType::BF16, std::nullopt, {ElemFormat::E4M3, 32}, ir::OperandLayout::ENK,
+                                                      QuantRecipe{}, DType::BF16);
+  ir::Module bf16 = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+  for (ir::Module* m : {&fp8, &bf16}) {
+    passes::PassManager pm;
+    pm.addPipeline();
+    passes::PassOptions o;
+    o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
+    pm.run(*m, o);
+    plan::PlanOptions options;
+    options.streamPanels = options.columnTileGroups = true;
+    const plan::KernelPlan p = plan::lowerToPlan(*m, plan::Microkernel::AmxBf16, options);
+    ASSERT_TRUE(p.columnTiles) << p.toString();
+    ASSERT_EQ(p.stages.size(), 2u);
+    EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
+    EXPECT_EQ(p.stages[1].helper, "mxjit_gemm_enk_columns_amx_16x16");
+    EXPECT_EQ(p.packedBFloats(64), 0);
+    const auto compiled = codegen::compilePlan(p, target, {false, true});
+    for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
+      EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction << " " << p.stem;
+  }
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);

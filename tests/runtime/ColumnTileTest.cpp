@@ -1,7 +1,7 @@
 // The weight-streaming forward on [E,N,K] weights in column tiles (runtime/helpers/ColumnTileGemm.h;
 // KernelPlan.h, streamsColumnTiles), the plan of decode-size groups: fp8 weights decoded and bf16 weights
-// quantized in registers, equal to the reference bit for bit (AVX512-BF16; AMX hosts within the AMX
-// bound), at the edges where a step leaves the fast path for the cold packer.
+// quantized in registers, equal to the reference bit for bit (AVX512-BF16; AMX hosts, whose tiles then
+// go to tdpbf16ps, within the AMX bound), at the edges where a step leaves the fast path.
 #include "JitTestUtil.h"
 #include "formats/Quantize.h"
 #include "mxjit/Ops.h"
@@ -23,24 +23,28 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `call` on a runtime capped to AVX512-BF16 that dumps its compiles, and expects a plan in column
-// tiles; where the host lacks AVX512-BF16, on the host's own target with no expectation on the plan.
-template <class Call> void expectColumnTilePlan(Call call) {
-  const fs::path dumps = fs::temp_directory_path() / ("mxjit_column_tiles_" + std::to_string(::getpid()));
-  RuntimeOptions options;
-  options.dumpDir = dumps.string();
-  std::unique_ptr<Runtime> rt = runtimeForTarget("avx512bf16", options);
-  if (!rt) {
-    Runtime host;
-    call(host);
-    return;
+// Runs `call` on a runtime capped to AVX512-BF16 and, on AMX hosts, on the host's own target (tdpbf16ps
+// on the tiles), each dumping its compiles, and expects plans in column tiles; where the host lacks
+// AVX512-BF16, on the host's own target with no expectation on the plan.
+template <class Call> void onColumnTileRuntimes(Call call) {
+  for (const char* target : {"avx512bf16", "auto"}) {
+    const fs::path dumps = fs::temp_directory_path() / ("mxjit_column_tiles_" + std::to_string(::getpid()));
+    RuntimeOptions options;
+    options.dumpDir = dumps.string();
+    std::unique_ptr<Runtime> rt = runtimeForTarget(target, options);
+    if (!rt) {
+      Runtime host;
+      call(host);
+      return;
+    }
+    if (std::string(target) == "auto" && rt->targetName() != "amx") return;  // the same as the first
+    call(*rt);
+    std::string plans;
+    for (const auto& e : fs::directory_iterator(dumps))
+      if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
+    EXPECT_THAT(plans, ::testing::HasSubstr(" column_tiles")) << rt->targetName();
+    fs::remove_all(dumps);
   }
-  call(*rt);
-  std::string plans;
-  for (const auto& e : fs::directory_iterator(dumps))
-    if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
-  EXPECT_THAT(plans, ::testing::HasSubstr(" column_tiles"));
-  fs::remove_all(dumps);
 }
 
 // Groups of 0 .. kColumnTileRows rows (where the runtime picks column tiles), whole and partial.
@@ -78,15 +82,15 @@ TEST(ColumnTiles, Fp8WeightsAtTheirEdges) {
           scales[(4 * 72 + 40) * kBlocks + 2] = scales[(4 * 72 + 60) * kBlocks + 2] = 12;
           const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
           HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-          expectColumnTilePlan([&](Runtime& rt) {
-            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
-                       recipe, got.view(), rt);
-          });
           const HostTensor wHat = formats::dequantize(qw, DType::BF16);
           const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
           reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-          EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs), 0)
-              << elemFormatName(elem) << " block " << block << " K " << k << (irregular ? " irregular" : "");
+          onColumnTileRuntimes([&](Runtime& rt) {
+            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
+                       recipe, got.view(), rt);
+            EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs, rt), 0)
+                << rt.targetName() << " " << elemFormatName(elem) << " block " << block << " K " << k << (irregular ? " irregular" : "");
+          });
         }
 }
 
@@ -108,10 +112,13 @@ TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
           for (int64_t kk = 32; kk < 64; ++kk) w[(2 * 72 + 9) * k + kk] = 0;
           const QuantRecipe recipe{elem, elem, 32, mode};
           HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-          expectColumnTilePlan([&](Runtime& rt) { grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt); });
           reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-          EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs), 0)
-              << elemFormatName(elem) << " " << scaleModeName(mode) << " K " << k << (narrow ? " narrow" : " wide");
+          onColumnTileRuntimes([&](Runtime& rt) {
+            grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
+            EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs, rt), 0)
+                << rt.targetName() << " " << elemFormatName(elem) << " " << scaleModeName(mode) << " K " << k
+                << (narrow ? " narrow" : " wide");
+          });
         }
 }
 
