@@ -75,6 +75,8 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::Avx512Bf16) return helpers::vdpbf16TokenLayout(0, m, groups).words(k);
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return helpers::amxTokenLayout(0, m, groups).words(k);
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
+  // AMX: rows amxDepth(k) wide, A tiles reading up to 15 rows past a group's last.
+  if (kind == PlanKind::Gemm2d3d && streamPanels && micro == Microkernel::AmxBf16) return (m + mr) * amxDepth(k);
   return kind == PlanKind::Gemm2d3d && streamPanels ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }
 
@@ -97,6 +99,8 @@ int64_t KernelPlan::threadScratchFloats() const {
   // Column tiles: the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the
   // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C.
   if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16;
+  // AMX streaming: the cold staging (K x NR floats), a 16 x NR C, the panels (amxDepth(k) deep).
+  if (streamPanels && micro == Microkernel::AmxBf16) return int64_t(nr) * k + 16 * nr + panelsPerItem * nr * amxDepth(k) / 2 + 16;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
   // AMX: pack_b stages a K x NR fp32 panel; gemm holds the item's fp32 C (rows x 32), a K-float row and
   // the item's rows as bf16 (amxDepth(k) wide).

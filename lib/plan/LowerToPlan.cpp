@@ -106,12 +106,14 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
-        // part of its own.
+        // part of its own. AMX hosts pack the panels in natural pairs and multiply them by tdpbf16ps.
         const int64_t panels = streamPanelsPerItem(p.k, !enk);
         p.panelsPerItem = static_cast<int32_t>(panels);
         panel.push_back(panels);
-        p.stages.push_back({"decode", "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, p.nr * panels),
-                            true, {p.k, p.n, outBf16, panels}, StagePart{"mxjit_pack_panels_bf16", panel}});
+        if (amxHost) p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx";
+        p.stages.push_back({"decode", amxHost ? "mxjit_decode_2d3d_amx_16x32" : "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels,
+                            ceilDiv(p.n, p.nr * panels), true, {p.k, p.n, outBf16, panels},
+                            StagePart{amxHost ? "mxjit_pack_panels_amx" : "mxjit_pack_panels_bf16", panel}});
       } else {
         std::vector<int64_t> constants = panel;
         constants.push_back(outBf16);

@@ -252,12 +252,64 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
-/// Rows [begin, end) of A for the AMX streaming stage: bf16 in natural pairs (A tiles), K wide (a multiple of 32).
+// C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32
+// convert 16 lanes at a time (vec::toBf16 is formats::floatToBf16).
+MXJIT_PACK_TARGET inline void storeBlock(void* out, const float* c, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
+                                         int64_t N, int32_t outBf16) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 32; j += 16)
+      vec::storeLanes(out, (row0 + i) * N + col0 + j, _mm512_loadu_ps(c + i * 32 + j), cols - j, outBf16);
+}
+
+/// Rows [begin, end) of A for the AMX streaming stages: bf16 in natural pairs (A tiles), amxDepth(K) wide,
+/// zeros past K.
 MXJIT_HELPER void mxjit_pack_rows_amx(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
                                       int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
-  const int64_t rows = item->end - item->begin;
-  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * K, K, K, false, loadA,
-               elemA, modeA, block, scratch);
+  const int64_t rows = item->end - item->begin, depth = amxDepth(K);
+  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * depth, K, depth, false,
+               loadA, elemA, modeA, block, scratch);
+}
+
+/// The AMX streaming stage's part: P panels as mxjit_pack_panels_bf16 packs them, in natural pairs and
+/// amxDepth(K) deep (zero pair rows past K), as B tiles take them.
+MXJIT_HELPER void mxjit_pack_panels_amx(const abi::KernelArgs* args, int64_t g, int64_t tile, uint16_t* dst, float* tmp,
+                                        int64_t K, int64_t N, int32_t enk, int32_t load, int32_t elem, int32_t mode,
+                                        int32_t block, int32_t P) {
+  packBPanelsBf16(args, g, tile * P, P, dst, K, amxDepth(K), false, N, enk, load, elem, mode, block, 32, tmp);
+}
+
+/// The weight-streaming stage on AMX hosts: the item's P panels packed by the stage's part
+/// (mxjit_pack_panels_amx), then each multiplied by the group's rows, 16 at a time, by tdpbf16ps: per
+/// 32 k an A tile of tokens against the panel's two B tiles. Scratch: the part's staging (K x 32
+/// floats), a 16 x 32 C, then the panels.
+MXJIT_HELPER __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"))) void mxjit_decode_2d3d_amx_16x32(
+    const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K, int64_t N, int32_t outBf16, int32_t P) {
+  constexpr int64_t NR = 32;
+  const int64_t depth = amxDepth(K);
+  float* c = scratch + K * NR;
+  uint16_t* panels = reinterpret_cast<uint16_t*>(c + 16 * NR);
+  mxjit_stage_part(args, item->group, item->tile, panels, scratch);
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA);
+  amxConfigure();
+  for (int64_t p = 0; p < P && (item->tile * P + p) * NR < N; ++p) {
+    const uint16_t* b = panels + p * depth * NR;
+    const int64_t col0 = (item->tile * P + p) * NR, cols = N - col0 < NR ? N - col0 : NR;
+    for (int64_t r0 = item->begin; r0 < item->end; r0 += 16) {
+      _tile_zero(0);
+      _tile_zero(1);
+      for (int64_t k = 0; k < depth; k += kAmxK) {
+        _tile_loadd(2, a + r0 * depth + k, depth * 2);
+        _tile_loadd(4, b + k * NR, 4 * NR);
+        _tile_loadd(5, b + k * NR + 32, 4 * NR);
+        _tile_dpbf16ps(0, 2, 4);
+        _tile_dpbf16ps(1, 2, 5);
+      }
+      _tile_stored(0, c, 4 * NR);
+      _tile_stored(1, c + 16, 4 * NR);
+      storeBlock(args->out, c, item->end - r0 < 16 ? item->end - r0 : 16, cols, r0, col0, N, outBf16);
+    }
+  }
+  amxRelease();
 }
 
 /// Item `tile`'s P weight panels (32 columns each, from panel tile * P) as vdpbf16ps pairs at dst (tmp:
@@ -364,14 +416,6 @@ MXJIT_HELPER void mxjit_pack_b_2d3d_amx(const abi::KernelArgs* args, const abi::
   packBPanelsBf16(args, item->group, first, P, dst, K, depth, false, N, enk, load, elem, mode, block, NR, scratch);
 }
 
-// C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32
-// convert 16 lanes at a time (vec::toBf16 is formats::floatToBf16).
-MXJIT_PACK_TARGET inline void storeBlock(void* out, const float* c, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
-                                         int64_t N, int32_t outBf16) {
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < 32; j += 16)
-      vec::storeLanes(out, (row0 + i) * N + col0 + j, _mm512_loadu_ps(c + i * 32 + j), cols - j, outBf16);
-}
 
 /// One row tile of the grouped operand (up to rowsPerItem rows), packed once as bf16 rows, times every
 /// 32-column B panel: per panel, K in chunks of kAmxChunk, each chunk against every 32-row slab (its C

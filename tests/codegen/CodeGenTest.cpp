@@ -137,6 +137,32 @@ TEST(CodeGen, AmxColumnTilesUseTiles) {
   }
 }
 
+// The other weight-streaming plans on AMX hosts (here dgrad's weights, strided along its contraction):
+// panels packed in natural pairs by the stage's part, multiplied by tdpbf16ps (cross-compiled).
+TEST(CodeGen, AmxStreamingMultipliesPanelsByTiles) {
+  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
+  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  target.features += ",+amx-tile,+amx-bf16";
+  ir::Module m = runtime::dgradModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+  passes::PassManager pm;
+  pm.addPipeline();
+  passes::PassOptions o;
+  o.dimBindings = {{"K", 100}, {"N", 96}, {"E", 4}};  // a contraction of 96, 100 columns: a partial panel
+  pm.run(m, o);
+  plan::PlanOptions options;
+  options.streamPanels = true;
+  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
+  ASSERT_EQ(p.stages.size(), 2u) << p.toString();
+  EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
+  EXPECT_EQ(p.stages[1].helper, "mxjit_decode_2d3d_amx_16x32");
+  ASSERT_TRUE(p.stages[1].part.has_value());
+  EXPECT_EQ(p.stages[1].part->helper, "mxjit_pack_panels_amx");
+  EXPECT_EQ(p.packedBFloats(64), 0);
+  const auto compiled = codegen::compilePlan(p, target, {false, true});
+  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
+    EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);
