@@ -50,7 +50,7 @@ MXJIT_COLUMN_TARGET bool fp8ColumnStep(const uint8_t* codes, int64_t K, const ui
   const __m512i rebias0 = vec::columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
   const __m512i rebias1 = vec::columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
   if (slow || irregular) return false;
-  vec::transpose16x16(r);
+  vec::transpose16x16<true>(r);
   // Not unrolled: unrolled, a step was one basic block too large for instruction selection to fold the
   // token broadcasts into vdpbf16ps (each then took a shuffle), and it cost 20 ms more to compile.
   MXJIT_NO_UNROLL
@@ -83,7 +83,7 @@ MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k,
   const __m512i codes = _mm512_or_si512(codes32, _mm512_slli_epi32(codes32, 16));
   vec::LaneGrid grid;
   if (!vec::laneGrid(codes, f, &grid)) return false;
-  vec::transpose16x16(r);
+  vec::transpose16x16<true>(r);
   __mmask32 slow = 0;
   MXJIT_NO_UNROLL  // as fp8ColumnStep
   for (int q = 0; q < 16; ++q) {
