@@ -144,32 +144,32 @@ MXJIT_PANEL_TARGET void panelPairTimesRows(const uint16_t* rows, int64_t nRows, 
 /// `tiles`; a pair row of a panel is a B tile row once its halves are swapped to natural order) and
 /// multiplied by tdpbf16ps into two 16 x 16 C tiles: one tdpbf16ps does what 32 vdpbf16ps do, so the
 /// decode, not the multiply, bounds it. c: 16 x 32 floats. Tiles configured 16 x 64 bytes (amxConfigure).
+/// One record's tdpbf16ps: the A tile of tokens at `a` (row stride aBytes) against the two B tiles at
+/// `tiles`, into C tiles 0 and 1. Not inlined: the decode loop that calls it is AVX-512 code, which can
+/// take an AMX callee only by a call (the tiles stay in their registers between calls).
+__attribute__((target("amx-tile,amx-bf16"), noinline)) inline void amxRecordProduct(const uint16_t* a, int64_t aBytes,
+                                                                                    const uint16_t* tiles) {
+  _tile_loadd(2, a, aBytes);
+  _tile_loadd(4, tiles, 64);
+  _tile_loadd(5, tiles + 512, 64);
+  _tile_dpbf16ps(0, 2, 4);
+  _tile_dpbf16ps(1, 2, 5);
+}
+
 __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline void panelPairTimesRowsAmx(
     const uint16_t* rows, int64_t nRows, const PanelPair& pp, int64_t K, ElemFormat f, uint16_t* tiles, float* c, void* out,
     int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
   _tile_zero(0);
   _tile_zero(1);
-  const int64_t records = K / formats::kPanelScaleDepth;
-  MXJIT_NO_UNROLL
-  for (int64_t r = 0; r < records; ++r) {
-    __m512i rebias[2];
-    recordRebias(pp, r, f, rebias);
-    MXJIT_NO_UNROLL
-    for (int64_t ch = 8 * r; ch < 8 * r + 8; ++ch) {
-      __m512i w[2][2];
-      decodeChunkPair(pp, ch, r, rebias, exactChunk(pp, ch, r), f, w);
+  forEachDecodedChunk(pp, K, f, [&](int64_t ch, const __m512i (&w)[2][2]) MXJIT_PANEL_ATTRS {
+    const int64_t row = ch % (formats::kPanelScaleDepth / 4);  // chunks per record: 4 k each
+    MXJIT_UNROLL
+    for (int h = 0; h < 2; ++h)
       MXJIT_UNROLL
-      for (int h = 0; h < 2; ++h)
-        MXJIT_UNROLL
-        for (int p = 0; p < 2; ++p)
-          _mm512_storeu_si512(tiles + p * 512 + (2 * (ch - 8 * r) + h) * 32, _mm512_rol_epi32(w[h][p], 16));
-    }
-    _tile_loadd(2, rows + r * formats::kPanelScaleDepth, K * 2);
-    _tile_loadd(4, tiles, 64);
-    _tile_loadd(5, tiles + 512, 64);
-    _tile_dpbf16ps(0, 2, 4);
-    _tile_dpbf16ps(1, 2, 5);
-  }
+      for (int p = 0; p < 2; ++p) _mm512_storeu_si512(tiles + p * 512 + (2 * row + h) * 32, _mm512_rol_epi32(w[h][p], 16));
+    if (row == formats::kPanelScaleDepth / 4 - 1)  // the record's B tiles are complete
+      amxRecordProduct(rows + (ch / (formats::kPanelScaleDepth / 4)) * formats::kPanelScaleDepth, K * 2, tiles);
+  });
   _tile_stored(0, c, 128);
   _tile_stored(1, c + 16, 128);
   for (int64_t t = 0; t < nRows && t < 16; ++t)

@@ -14,13 +14,18 @@ using namespace mxjit;
 
 namespace {
 
-plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256, bool columnTileGroups = false) {
-  ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+// The pass pipeline with K, N and E bound: the specialised op a plan is lowered from.
+void specialize(ir::Module& m, int64_t k, int64_t n, int64_t e) {
   passes::PassManager pm;
   pm.addPipeline();
   passes::PassOptions o;
-  o.dimBindings = {{"K", k}, {"N", 96}, {"E", 4}};
+  o.dimBindings = {{"K", k}, {"N", n}, {"E", e}};
   pm.run(m, o);
+}
+
+plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256, bool columnTileGroups = false) {
+  ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+  specialize(m, k, 96, 4);
   plan::PlanOptions options;
   options.streamPanels = streamPanels;
   options.columnTileGroups = columnTileGroups;
@@ -68,11 +73,7 @@ TEST(CodeGen, AmxWgradUsesTiles) {
   if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
   target.features += ",+amx-tile,+amx-bf16";
   ir::Module m = runtime::wgradModule(DType::BF16, DType::BF16, QuantRecipe{}, DType::BF16);
-  passes::PassManager pm;
-  pm.addPipeline();
-  passes::PassOptions o;
-  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
-  pm.run(m, o);
+  specialize(m, 256, 96, 4);
   const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16);
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_EQ(p.stages[0].helper, "mxjit_pack_token_operands_amx");
@@ -82,85 +83,58 @@ TEST(CodeGen, AmxWgradUsesTiles) {
     EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
 }
 
-// Decode on panel-packed weights on AMX hosts: tokens packed in natural pairs, each 32 k of the panel
-// pair decoded into B tiles for tdpbf16ps (cross-compiled like the forward one).
-TEST(CodeGen, AmxPanelPackedStreamingUsesTiles) {
+// A weight-streaming plan of `m` (specialised) for an AMX host, its stage helpers as named, cross-compiled
+// (the code is emitted, never run here): the multiplying stage uses tiles. Returns the plan.
+plan::KernelPlan expectAmxStreamingPlan(ir::Module& m, bool columnTileGroups, const std::string& packA, const std::string& gemm) {
   codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
-  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
   target.features += ",+amx-tile,+amx-bf16";
-  ir::Module m = runtime::prequantizedForwardModule(DType::BF16, std::nullopt, {ElemFormat::E4M3, 32}, ir::OperandLayout::PNK,
-                                                    QuantRecipe{}, DType::BF16);
-  passes::PassManager pm;
-  pm.addPipeline();
-  passes::PassOptions o;
-  o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
-  pm.run(m, o);
   plan::PlanOptions options;
   options.streamPanels = true;
+  options.columnTileGroups = columnTileGroups;
   const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
-  ASSERT_EQ(p.stages.size(), 2u);
-  EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
-  EXPECT_EQ(p.stages[1].helper, "mxjit_gemm_panel_packed_amx_16x32");
-  EXPECT_EQ(p.packedBFloats(64), 0);  // nothing decoded to memory beyond a thread's two B tiles
-  EXPECT_GE(p.threadScratchFloats(), 1024);
+  EXPECT_EQ(p.stages.size(), 2u) << p.toString();
+  EXPECT_EQ(p.stages.at(0).helper, packA);
+  EXPECT_EQ(p.stages.at(1).helper, gemm);
+  EXPECT_EQ(p.packedBFloats(64), 0);  // nothing packed to memory beyond a thread's panels or tiles
   const auto compiled = codegen::compilePlan(p, target, {false, true});
-  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease", "vprold"})
-    EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
+  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
+    EXPECT_NE(compiled.stages.at(1).assembly.find(instruction), std::string::npos) << instruction << " " << p.stem;
+  return p;
+}
+
+// Decode on panel-packed weights on AMX hosts: tokens packed in natural pairs, each 32 k of the panel
+// pair decoded into B tiles for tdpbf16ps.
+TEST(CodeGen, AmxPanelPackedStreamingUsesTiles) {
+  if (!codegen::hostTarget(codegen::TargetCap::Auto).avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
+  ir::Module m = runtime::prequantizedForwardModule(DType::BF16, std::nullopt, {ElemFormat::E4M3, 32}, ir::OperandLayout::PNK,
+                                                    QuantRecipe{}, DType::BF16);
+  specialize(m, 256, 96, 4);
+  const plan::KernelPlan p = expectAmxStreamingPlan(m, false, "mxjit_pack_rows_amx", "mxjit_gemm_panel_packed_amx_16x32");
+  EXPECT_GE(p.threadScratchFloats(), 1024);  // two B tiles and a C
 }
 
 // Decode on [E,N,K] weights in column tiles on AMX hosts: fp8 and bf16 weights, the tiles' pair rows
-// multiplied by tdpbf16ps (cross-compiled like the forward one).
+// multiplied by tdpbf16ps.
 TEST(CodeGen, AmxColumnTilesUseTiles) {
-  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
-  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
-  target.features += ",+amx-tile,+amx-bf16";
+  if (!codegen::hostTarget(codegen::TargetCap::Auto).avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
   ir::Module fp8 = runtime::prequantizedForwardModule(DType::BF16, std::nullopt, {ElemFormat::E4M3, 32}, ir::OperandLayout::ENK,
                                                       QuantRecipe{}, DType::BF16);
   ir::Module bf16 = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
   for (ir::Module* m : {&fp8, &bf16}) {
-    passes::PassManager pm;
-    pm.addPipeline();
-    passes::PassOptions o;
-    o.dimBindings = {{"K", 256}, {"N", 96}, {"E", 4}};
-    pm.run(*m, o);
-    plan::PlanOptions options;
-    options.streamPanels = options.columnTileGroups = true;
-    const plan::KernelPlan p = plan::lowerToPlan(*m, plan::Microkernel::AmxBf16, options);
-    ASSERT_TRUE(p.columnTiles) << p.toString();
-    ASSERT_EQ(p.stages.size(), 2u);
-    EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
-    EXPECT_EQ(p.stages[1].helper, "mxjit_gemm_enk_columns_amx_16x16");
-    EXPECT_EQ(p.packedBFloats(64), 0);
-    const auto compiled = codegen::compilePlan(p, target, {false, true});
-    for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
-      EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction << " " << p.stem;
+    specialize(*m, 256, 96, 4);
+    EXPECT_TRUE(expectAmxStreamingPlan(*m, true, "mxjit_pack_rows_amx", "mxjit_gemm_enk_columns_amx_16x16").columnTiles);
   }
 }
 
 // The other weight-streaming plans on AMX hosts (here dgrad's weights, strided along its contraction):
-// panels packed in natural pairs by the stage's part, multiplied by tdpbf16ps (cross-compiled).
+// panels packed in natural pairs by the stage's part, multiplied by tdpbf16ps.
 TEST(CodeGen, AmxStreamingMultipliesPanelsByTiles) {
-  codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
-  if (!target.avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
-  target.features += ",+amx-tile,+amx-bf16";
+  if (!codegen::hostTarget(codegen::TargetCap::Auto).avx512bf16) GTEST_SKIP() << "host has no AVX512-BF16 (every AMX host has it)";
   ir::Module m = runtime::dgradModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
-  passes::PassManager pm;
-  pm.addPipeline();
-  passes::PassOptions o;
-  o.dimBindings = {{"K", 100}, {"N", 96}, {"E", 4}};  // a contraction of 96, 100 columns: a partial panel
-  pm.run(m, o);
-  plan::PlanOptions options;
-  options.streamPanels = true;
-  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
-  ASSERT_EQ(p.stages.size(), 2u) << p.toString();
-  EXPECT_EQ(p.stages[0].helper, "mxjit_pack_rows_amx");
-  EXPECT_EQ(p.stages[1].helper, "mxjit_decode_2d3d_amx_16x32");
-  ASSERT_TRUE(p.stages[1].part.has_value());
+  specialize(m, 100, 96, 4);  // a contraction of 96, 100 columns: a partial panel
+  const plan::KernelPlan p = expectAmxStreamingPlan(m, false, "mxjit_pack_rows_amx", "mxjit_decode_2d3d_amx_16x32");
+  ASSERT_TRUE(p.stages.at(1).part.has_value());
   EXPECT_EQ(p.stages[1].part->helper, "mxjit_pack_panels_amx");
-  EXPECT_EQ(p.packedBFloats(64), 0);
-  const auto compiled = codegen::compilePlan(p, target, {false, true});
-  for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
-    EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
 }
 
 TEST(CodeGen, PortableTargetHasNoAvx512) {
@@ -219,11 +193,7 @@ TEST(CodeGen, ColumnTileStageIsOneModule) {
   return %y
 }
 )");
-  passes::PassManager pm;
-  pm.addPipeline();
-  passes::PassOptions o;
-  o.dimBindings = {{"K", 4096}, {"N", 96}, {"E", 4}};
-  pm.run(fp8, o);
+  specialize(fp8, 4096, 96, 4);
   plan::PlanOptions options;
   options.streamPanels = options.columnTileGroups = true;
   for (const plan::KernelPlan& p : {plan::lowerToPlan(fp8, plan::Microkernel::Avx512Bf16, options),
