@@ -26,6 +26,7 @@ struct KernelSpec {
   uint8_t avx512;                    // the microkernel family: 0 portable, 1 AVX-512, 2 AVX512-BF16, 3 AMX
   uint8_t streamPanels;              // the weight-streaming plan (plan::streamWeightPanels): 1, or 2 where every group
                                      // has at most plan::kColumnTileRows rows (PlanOptions::columnTileGroups)
+  uint8_t smallGroups;               // 2d2d on AMX hosts: every group within plan::kSmallGroupRows tokens (PlanOptions)
   int32_t block;                     // a's block (and b's, unless bBlock says otherwise)
   int32_t bBlock;                    // b's block when b is prequantized with its own block
   int64_t k, n, groups;              // 2d3d: contraction K, columns N; 2d2d: out[g] is K x N
@@ -34,7 +35,7 @@ struct KernelSpec {
   static KernelSpec zeroed() {
     KernelSpec s;
     std::memset(&s, 0, sizeof s);
-    s.version = 1;
+    s.version = 2;  // 2: AMX decode-size kernels, column tiles
     return s;
   }
   bool operator==(const KernelSpec& o) const { return std::memcmp(this, &o, sizeof o) == 0; }

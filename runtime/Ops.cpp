@@ -83,9 +83,11 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
       dgradSpec,
       [&] { return runtime::dgradModule(gradOut.dtype, w.dtype, layout, recipe, gradA.dtype); },
       {{"K", d.k}, {"N", d.n}, {"E", d.experts}});
+  KernelSpec wgradSpec = gemmSpec(SpecKind::Gemm2d2d, a.dtype, gradOut.dtype, gradB.dtype, ir::OperandLayout::MK,
+                                  ir::OperandLayout::MN, recipe, GemmPass::Wgrad, g.k, g.n, g.experts);
+  runtime.impl().bucketTokenGroups(wgradSpec, g.groups);
   auto wgrad = runtime.impl().kernelFor(
-      gemmSpec(SpecKind::Gemm2d2d, a.dtype, gradOut.dtype, gradB.dtype, ir::OperandLayout::MK, ir::OperandLayout::MN,
-               recipe, GemmPass::Wgrad, g.k, g.n, g.experts),
+      wgradSpec,
       [&] { return runtime::wgradModule(a.dtype, gradOut.dtype, recipe, gradB.dtype); },
       {{"K", g.k}, {"N", g.n}, {"E", g.experts}});
   runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options().threads);

@@ -107,6 +107,12 @@ void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<Gr
   if (spec.streamPanels && largest <= plan::kColumnTileRows && columnTilesApply(spec)) spec.streamPanels = 2;
 }
 
+void Runtime::Impl::bucketTokenGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const {
+  int64_t largest = 0;
+  for (const GroupRange& g : groups) largest = std::max(largest, g.size());
+  spec.smallGroups = target.amx && largest <= plan::kSmallGroupRows;
+}
+
 runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec& spec, const std::function<ir::Module()>& build,
                                                        const std::map<std::string, int64_t>& bindings) {
   const auto start = std::chrono::steady_clock::now();
@@ -129,6 +135,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   plan::PlanOptions planOptions;
   planOptions.streamPanels = spec.streamPanels != 0;
   planOptions.columnTileGroups = spec.streamPanels == 2;
+  planOptions.smallGroups = spec.smallGroups != 0;
   plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);

@@ -27,6 +27,8 @@ struct Runtime::Impl {
   /// Marks `spec` for the weight-streaming plan where it pays for these groups (plan::streamWeightPanels),
   /// or as options.gemmPlan forces.
   void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
+  /// 2d2d (wgrad): whether every group is decode-size, where AMX hosts take the AVX512-BF16 kernel.
+  void bucketTokenGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
 
   enum class GemmPlan { Auto, Tiles, Stream };
 

@@ -43,6 +43,8 @@ int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
   bool columnTileGroups = false;  // every group within kColumnTileRows rows: the streaming stage may take column tiles
+  bool smallGroups = false;       // 2d2d: every group within kSmallGroupRows tokens: AMX hosts take AVX512-BF16 (AMX
+                                  // pads each group's tokens to 32; 2.2-2.5x slower at 8 tokens per group)
 };
 
 /// AMX-BF16 (tdpbf16ps, 32x32 blocks: the row-tile 2d3d plan and the 2d2d plan; the weight-streaming

@@ -228,10 +228,10 @@ KernelPlan lowerToPlan(const ir::Module& m, Microkernel micro, const PlanOptions
     unsupported(fmt::format("b=pnk (panel-packed weights) runs on AVX512-BF16 hosts; this target's microkernel is {}",
                             microkernelName(micro)));
   p.streamPanels = options.streamPanels && is2d3d;
-  // AMX runs the row-tile 2d3d plan, the 2d2d plan and the weight-streaming plan on panel-packed
-  // weights or in column tiles (lowerGemm); the other weight-streaming plans (their rows are decode
-  // groups, or stay in L2) and quantize keep the AVX512-BF16 kernels, which every AMX host has.
-  const bool amxPlan = gemm && (!p.streamPanels || panelPacked);
+  // AMX runs the row-tile 2d3d plan, the 2d2d plan but for decode-size groups, and the weight-streaming
+  // plans (on panel-packed weights, in column tiles, or on panels: lowerGemm); quantize keeps the
+  // AVX512-BF16 kernels, which every AMX host has.
+  const bool amxPlan = gemm && (is2d3d ? !p.streamPanels || panelPacked : !options.smallGroups);
   const bool amxHost = micro == Microkernel::AmxBf16;
   if (amxHost && !amxPlan) micro = Microkernel::Avx512Bf16;
   p.micro = micro;

@@ -10,8 +10,9 @@
 // through the runtime's table decode, bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3%
 // of the steps of normally distributed weights) through its fp32 codec, scales outside the fast range
 // and partial steps through the cold packer. Results equal the other bf16 kernels' (the same products
-// summed in the same order). A kernel in column tiles takes 31-34 ms to compile (the budget is 30):
-// fusing the multiply into a transposing decode makes one module of it, on one compile thread.
+// summed in the same order). On AMX hosts the pair rows become B tiles for tdpbf16ps instead. A kernel
+// in column tiles takes 26-35 ms to compile (the budget is 30): fusing the multiply into a transposing
+// decode makes one module of it, on one compile thread.
 #pragma once
 #include "Bf16LaneQuantize.h"
 #include "ColdPaths.h"
@@ -25,7 +26,6 @@ namespace mxjit::helpers {
 
 /// K values per step of the fast paths: a 64-byte line of each column.
 constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
-
 
 /// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
 /// kBlocks), k .. k+63, as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q, k + 2q + 1; the
@@ -95,24 +95,62 @@ MXJIT_COLUMN_TARGET bool bf16ColumnStep(const uint16_t* x, int64_t K, int64_t k,
   return slow == 0;
 }
 
+/// The 16 weight columns c0.. of expert g that a column-tile kernel multiplies, and its buffers: `tile`
+/// (32 pair rows of 16 columns), the cold packer's `slab` (its 32-column panel `panel`, `half` the 16
+/// here; 32 pair rows of 32 columns) and `tmp` (64 x 32 floats).
+struct ColumnTile {
+  const abi::KernelArgs* args;
+  int64_t g, panel, half, c0, K, N, kBlocks, step;
+  int32_t load, block;
+  ElemFormat f;
+  ScaleMode mode;
+  bool fp8, whole;  // whole: the panel's 32 columns are all within N (else every step is cold)
+  const uint8_t* codes;    // fp8: column c's K codes at codes + c * K
+  const uint16_t* values;  // bf16: column c's K values at values + c * K
+  const uint8_t* scales;
+  uint16_t *tile, *slab;
+  float* tmp;
+};
+
+inline ColumnTile columnTileOf(const abi::KernelArgs* args, int64_t g, int64_t panel, int64_t half, int64_t K, int64_t N,
+                               int32_t load, ElemFormat f, ScaleMode mode, int32_t block, uint16_t* tile, uint16_t* slab,
+                               float* tmp) {
+  const int64_t c0 = panel * 32 + half * 16;
+  const bool fp8 = load == abi::kDequantize;
+  return {args, g, panel, half, c0, K, N, K / block, fp8 ? kColumnStepFp8 : kColumnStepBf16, load, block, f, mode, fp8,
+          panel * 32 + 32 <= N, static_cast<const uint8_t*>(args->b) + (g * N + c0) * K,
+          static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, args->bScales + (g * N + c0) * (K / block), tile, slab, tmp};
+}
+
+/// The pair rows of the step at k (`depth` k; `full`: a whole step of a whole panel) where the fast paths
+/// cannot take it: the runtime's vector paths write the tile (fp8 codes by the table, bf16 through the
+/// fp32 codec), else the cold packer its panel. Pair row q then starts at rows + q * 2 * stride.
+struct StepRows {
+  const uint16_t* rows;
+  int64_t stride;
+};
+
+MXJIT_COLUMN_TARGET StepRows stepFromMemory(const ColumnTile& t, int64_t k, int64_t depth, bool full, bool swapPairs) {
+  if (full && !t.fp8) {
+    mxjit_cold_quantize_column_tile(t.values, t.K, k, int32_t(t.f), int32_t(t.mode), swapPairs, t.tile);
+    return {t.tile, 16};
+  }
+  if (full && mxjit_cold_decode_column_tile(t.codes, t.K, t.scales, t.kBlocks, k, t.block, int32_t(t.f), swapPairs, t.tile))
+    return {t.tile, 16};
+  mxjit_cold_pack_b_panel_bf16(t.args, t.g, t.panel, t.slab, t.K, k, k + depth, depth, swapPairs, t.N, 1, t.load, int32_t(t.f),
+                               int32_t(t.mode), t.block, 32, t.tmp);
+  return {t.slab + t.half * 32, 32};
+}
+
 /// Up to 8 token rows (packed by the pack_a stage: K bf16 each, pairs swapped; rows past nRows are read,
-/// the packed tokens have room, and dropped) times 16 weight columns c0.. of one expert, each step from
-/// the fast paths above or, where they cannot, from a buffer: the runtime's vector paths for the 16
-/// columns' tile into `tile` (fp8 codes by the table, bf16 through the fp32 codec), else the cold
-/// packer's 32-column panel `panel` (`half` its 16 columns) into `slab` (32 pair rows of 32 columns;
-/// `tmp`: 64 x 32 floats).
-/// Results to out[(r0 + t) * N + c0 + j] for j < N - c0.
-MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_t g, int64_t panel, int64_t half, int64_t r0,
-                                             int64_t nRows, int64_t K, int64_t N, int32_t outBf16, int32_t load, ElemFormat f,
-                                             ScaleMode mode, int32_t block, const vec::PairRowShuffles& shuffles,
-                                             uint16_t* tile, uint16_t* slab, float* tmp) {
-  constexpr int MR = 8, HR = 16, NR = 32;
-  const int64_t c0 = panel * NR + half * HR, pairsPerRow = K / 2, kBlocks = K / block;
-  const bool fp8 = load == abi::kDequantize, whole = panel * NR + NR <= N;
-  const int64_t step = fp8 ? kColumnStepFp8 : kColumnStepBf16;
-  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (g * N + c0) * K;
-  const uint8_t* scales = args->bScales + (g * N + c0) * kBlocks;
-  const uint32_t* a = reinterpret_cast<const uint32_t*>(args->packedA) + r0 * pairsPerRow;
+/// the packed tokens have room, and dropped) times the tile's 16 columns, each step from the fast paths
+/// above or, where they cannot, from memory (stepFromMemory). Results to out[(r0 + t) * N + c0 + j] for
+/// j < N - c0.
+MXJIT_COLUMN_TARGET void columnTileTimesRows(const ColumnTile& tile, int64_t r0, int64_t nRows, int32_t outBf16,
+                                             const vec::PairRowShuffles& shuffles) {
+  constexpr int MR = 8;
+  const int64_t K = tile.K, pairsPerRow = K / 2;
+  const uint32_t* a = reinterpret_cast<const uint32_t*>(tile.args->packedA) + r0 * pairsPerRow;
   __m512 acc[MR];
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t) acc[t] = _mm512_setzero_ps();
@@ -126,86 +164,61 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const abi::KernelArgs* args, int64_
                                 (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair0 + q)));
   };
   MXJIT_NO_UNROLL
-  for (int64_t k = 0; k < K; k += step) {
+  for (int64_t k = 0; k < K; k += tile.step) {
     pair0 = k / 2;
-    const bool full = whole && k + step <= K;
-    if (full && !fp8) {
+    const bool full = tile.whole && k + tile.step <= K;
+    if (full && !tile.fp8) {
       __m512 before[MR];
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) before[t] = acc[t];
-      if (bf16ColumnStep(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, f, mode, true, multiply)) continue;
+      if (bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, true, multiply)) continue;
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) acc[t] = before[t];
     }
-    if (full && fp8 && fp8ColumnStep(codes, K, scales, kBlocks, k, block, f, shuffles, multiply)) continue;
-    // The step from memory, pair row q at pairs + q * 2 * stride: the runtime's vector paths for the 16
-    // columns (fp8 by the table, bf16 through the fp32 codec where the lanes cannot), else the cold
-    // packer's 32-column panel.
-    const uint16_t* pairs = tile;
-    int64_t stride = HR, depth = K - k < step ? K - k : step;
-    if (full && !fp8) mxjit_cold_quantize_column_tile(static_cast<const uint16_t*>(args->b) + (g * N + c0) * K, K, k, int32_t(f),
-                                                      int32_t(mode), true, tile);
-    else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), true, tile)) {
-      mxjit_cold_pack_b_panel_bf16(args, g, panel, slab, K, k, k + depth, depth, true, N, 1, load, int32_t(f), int32_t(mode),
-                                   block, NR, tmp);
-      pairs = slab + half * HR * 2, stride = NR;
-    }
+    if (full && tile.fp8 && fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, multiply))
+      continue;
+    const int64_t depth = K - k < tile.step ? K - k : tile.step;
+    const StepRows rows = stepFromMemory(tile, k, depth, full, true);
     MXJIT_NO_UNROLL
-    for (int64_t q = 0; q < depth / 2; ++q) multiply(q, _mm512_loadu_si512(pairs + q * 2 * stride));
+    for (int64_t q = 0; q < depth / 2; ++q) multiply(q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
   }
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t)
-    if (t < nRows) vec::storeLanes(args->out, (r0 + t) * N + c0, acc[t], N - c0, outBf16);
+    if (t < nRows) vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, acc[t], tile.N - tile.c0, outBf16);
 }
 
 /// AMX hosts: up to 16 token rows (natural pairs, K wide, as A tiles take them; rows past nRows are read
-/// and dropped) times 16 weight columns c0.. of one expert. Each step's pair rows, in natural order, are
-/// B tiles (fp8: 64 k, two tiles; bf16: 32 k, one): written to `tile` (32 x 16 dwords) by the fast paths
-/// above or the runtime's vector paths, or by the cold packer to `slab` (32 columns a row, `half` its
-/// 16; `tmp`: 64 x 32 floats), and multiplied from there by tdpbf16ps into one 16 x 16 C tile (`c`, 256
+/// and dropped) times the tile's 16 columns. Each step's pair rows, in natural order, are B tiles (fp8:
+/// 64 k, two tiles; bf16: 32 k, one): written to the tile buffer by the fast paths above, or from
+/// memory (stepFromMemory), and multiplied from there by tdpbf16ps into one 16 x 16 C tile (`c`, 256
 /// floats): one tdpbf16ps per 32 k does what 16 vdpbf16ps do, so the decode alone bounds it. Tiles
 /// configured 16 x 64 bytes (amxConfigure).
 __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline void
-columnTileTimesRowsAmx(const abi::KernelArgs* args, int64_t g, int64_t panel, int64_t half, int64_t r0, int64_t nRows, int64_t K,
-                       int64_t N, int32_t outBf16, int32_t load, ElemFormat f, ScaleMode mode, int32_t block,
-                       const vec::PairRowShuffles& shuffles, uint16_t* tile, uint16_t* slab, float* tmp, float* c) {
-  constexpr int HR = 16, NR = 32;
-  const int64_t c0 = panel * NR + half * HR, kBlocks = K / block;
-  const bool fp8 = load == abi::kDequantize, whole = panel * NR + NR <= N;
-  const int64_t step = fp8 ? kColumnStepFp8 : kColumnStepBf16;
-  const uint8_t* codes = static_cast<const uint8_t*>(args->b) + (g * N + c0) * K;
-  const uint16_t* values = static_cast<const uint16_t*>(args->b) + (g * N + c0) * K;
-  const uint8_t* scales = args->bScales + (g * N + c0) * kBlocks;
-  const uint16_t* a = reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K;
-  uint32_t* words = reinterpret_cast<uint32_t*>(tile);
+columnTileTimesRowsAmx(const ColumnTile& tile, int64_t r0, int64_t nRows, int32_t outBf16, const vec::PairRowShuffles& shuffles,
+                       float* c) {
+  const int64_t K = tile.K;
+  const uint16_t* a = reinterpret_cast<const uint16_t*>(tile.args->packedA) + r0 * K;
+  uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
   const auto store = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
   _tile_zero(0);
   MXJIT_NO_UNROLL
-  for (int64_t k = 0; k < K; k += step) {
-    const bool full = whole && k + step <= K;
-    const int64_t depth = K - k < step ? K - k : step;
-    const char* pairs = reinterpret_cast<const char*>(tile);
-    int64_t rowBytes = 4 * HR;
-    const bool inTile = full && (fp8 ? fp8ColumnStep(codes, K, scales, kBlocks, k, block, f, shuffles, store)
-                                     : bf16ColumnStep(values, K, k, f, mode, false, store));
-    if (!inTile) {
-      if (full && !fp8) {
-        mxjit_cold_quantize_column_tile(values, K, k, int32_t(f), int32_t(mode), false, tile);
-      } else if (!full || !mxjit_cold_decode_column_tile(codes, K, scales, kBlocks, k, block, int32_t(f), false, tile)) {
-        mxjit_cold_pack_b_panel_bf16(args, g, panel, slab, K, k, k + depth, depth, false, N, 1, load, int32_t(f), int32_t(mode),
-                                     block, NR, tmp);
-        pairs = reinterpret_cast<const char*>(slab + half * HR * 2), rowBytes = 4 * NR;
-      }
-    }
+  for (int64_t k = 0; k < K; k += tile.step) {
+    const bool full = tile.whole && k + tile.step <= K;
+    const int64_t depth = K - k < tile.step ? K - k : tile.step;
+    StepRows rows{tile.tile, 16};
+    const bool inTile = full && (tile.fp8 ? fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, store)
+                                          : bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, false, store));
+    if (!inTile) rows = stepFromMemory(tile, k, depth, full, false);
     MXJIT_NO_UNROLL
     for (int64_t j = 0; j < depth / 32; ++j) {
       _tile_loadd(2, a + k + 32 * j, K * 2);
-      _tile_loadd(4, pairs + 16 * j * rowBytes, rowBytes);
+      _tile_loadd(4, rows.rows + 16 * j * 2 * rows.stride, 4 * rows.stride);
       _tile_dpbf16ps(0, 2, 4);
     }
   }
   _tile_stored(0, c, 64);
-  for (int64_t t = 0; t < nRows && t < 16; ++t) vec::storeLanes(args->out, (r0 + t) * N + c0, _mm512_loadu_ps(c + 16 * t), N - c0, outBf16);
+  for (int64_t t = 0; t < nRows && t < 16; ++t)
+    vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, _mm512_loadu_ps(c + 16 * t), tile.N - tile.c0, outBf16);
 }
 
 }  // namespace mxjit::helpers

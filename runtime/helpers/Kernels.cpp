@@ -344,11 +344,12 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::
   const vec::PairRowShuffles shuffles = vec::pairRowShuffles(true);
   float* tmp = scratch;                                                      // the cold packer's 64 x 32 fp32 staging
   uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kColumnStepFp8 * 32);  // and its 32 pair rows x 32 columns,
-  uint16_t* tile = slab + 32 * 32 * 2;                                       // and the 16-column tile (32 x 16)
-  for (int64_t r0 = item->begin; r0 < item->end; r0 += 8)
-    for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half)
-      columnTileTimesRows(args, item->group, item->tile, half, r0, item->end - r0, K, N, outBf16, load, ElemFormat(elem),
-                          ScaleMode(mode), block, shuffles, tile, slab, tmp);
+  uint16_t* columns = slab + 32 * 32 * 2;                                    // and the 16-column tile (32 x 16)
+  for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half) {
+    const ColumnTile tile = columnTileOf(args, item->group, item->tile, half, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
+                                         columns, slab, tmp);
+    for (int64_t r0 = item->begin; r0 < item->end; r0 += 8) columnTileTimesRows(tile, r0, item->end - r0, outBf16, shuffles);
+  }
 }
 
 /// The same on AMX hosts (ColumnTileGemm.h, columnTileTimesRowsAmx): the rows 16 at a time, the steps'
@@ -359,13 +360,14 @@ mxjit_gemm_enk_columns_amx_16x16(const abi::KernelArgs* args, const abi::WorkIte
   const vec::PairRowShuffles shuffles = vec::pairRowShuffles(false);
   float* tmp = scratch;
   uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kColumnStepFp8 * 32);
-  uint16_t* tile = slab + 32 * 32 * 2;
-  float* c = reinterpret_cast<float*>(tile + 32 * 16 * 2);
+  uint16_t* columns = slab + 32 * 32 * 2;
+  float* c = reinterpret_cast<float*>(columns + 32 * 16 * 2);
   amxConfigure();
-  for (int64_t r0 = item->begin; r0 < item->end; r0 += 16)
-    for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half)
-      columnTileTimesRowsAmx(args, item->group, item->tile, half, r0, item->end - r0, K, N, outBf16, load, ElemFormat(elem),
-                             ScaleMode(mode), block, shuffles, tile, slab, tmp, c);
+  for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half) {
+    const ColumnTile tile = columnTileOf(args, item->group, item->tile, half, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
+                                         columns, slab, tmp);
+    for (int64_t r0 = item->begin; r0 < item->end; r0 += 16) columnTileTimesRowsAmx(tile, r0, item->end - r0, outBf16, shuffles, c);
+  }
   amxRelease();
 }
 

@@ -78,6 +78,12 @@ TEST(CodeGen, AmxWgradUsesTiles) {
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_EQ(p.stages[0].helper, "mxjit_pack_token_operands_amx");
   EXPECT_EQ(p.stages[1].helper, "mxjit_gemm_2d2d_amx_32x32");
+  // Decode-size groups: AMX would pad each group's tokens to 32; the AVX512-BF16 kernel takes them.
+  plan::PlanOptions small;
+  small.smallGroups = true;
+  const plan::KernelPlan s = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, small);
+  EXPECT_EQ(s.micro, plan::Microkernel::Avx512Bf16);
+  EXPECT_EQ(s.stages.at(1).helper, "mxjit_gemm_2d2d_bf16_8x32");
   const auto compiled = codegen::compilePlan(p, target, {false, true});
   for (const char* instruction : {"ldtilecfg", "tileloadd", "tdpbf16ps", "tilestored", "tilerelease"})
     EXPECT_NE(compiled.stages[1].assembly.find(instruction), std::string::npos) << instruction;
