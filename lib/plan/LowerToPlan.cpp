@@ -97,10 +97,11 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
       p.stages.push_back({"pack_a", "mxjit_pack_rows" + bf16, ItemGrid::GroupRowTiles, 0, true,
                           {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block}});
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
+      // AMX hosts multiply the streamed weights by tdpbf16ps: their tokens in natural pairs.
+      const auto onAmxTiles = [&] { p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx"; };
       if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsColumnTiles(p.b, p.k)) {
-        // AMX hosts multiply the column tiles by tdpbf16ps: their tokens in natural pairs.
         p.columnTiles = true;
-        if (amxHost) p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx";
+        if (amxHost) onAmxTiles();
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
@@ -110,7 +111,7 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
         const int64_t panels = streamPanelsPerItem(p.k, !enk);
         p.panelsPerItem = static_cast<int32_t>(panels);
         panel.push_back(panels);
-        if (amxHost) p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx";
+        if (amxHost) onAmxTiles();
         p.stages.push_back({"decode", amxHost ? "mxjit_decode_2d3d_amx_16x32" : "mxjit_decode_2d3d_bf16_8x32", ItemGrid::GroupPanels,
                             ceilDiv(p.n, p.nr * panels), true, {p.k, p.n, outBf16, panels},
                             StagePart{amxHost ? "mxjit_pack_panels_amx" : "mxjit_pack_panels_bf16", panel}});

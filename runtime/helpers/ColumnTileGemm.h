@@ -28,28 +28,16 @@ namespace mxjit::helpers {
 constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
 
 /// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
-/// kBlocks), k .. k+63, as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q, k + 2q + 1; the
-/// pair order `shuffles` make: k + 1 in the low half for vdpbf16ps, natural for AMX B tiles). False, body not called, where a code is subnormal, NaN or
-/// Inf or a scale is outside the fast range (the runtime's table decode takes those steps).
+/// kBlocks), k .. k+63 (vec::loadColumnTile), as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q,
+/// k + 2q + 1; the pair order `shuffles` make: k + 1 in the low half for vdpbf16ps, natural for AMX B
+/// tiles). False, body not called, where a code is subnormal, NaN or Inf or a scale is outside the fast
+/// range (the runtime's table decode takes those steps).
 template <class Body>
 MXJIT_COLUMN_TARGET bool fp8ColumnStep(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
                                        int64_t block, ElemFormat f, const vec::PairRowShuffles& shuffles, Body&& body) {
-  __m512i r[16];
-  MXJIT_UNROLL
-  for (int c = 0; c < 16; ++c) {
-    const uint8_t* at = codes + c * K + k;
-    _mm_prefetch(reinterpret_cast<const char*>(at + 256), _MM_HINT_T0);  // as decodeColumnTile
-    r[c] = _mm512_loadu_si512(at);
-  }
-  const bool irregular = vec::anyIrregularCode(r, f);
-  const int64_t kb0 = k / block, kb1 = (k + 32) / block, first = kb0 + 4 <= kBlocks ? kb0 : kBlocks - 4;
-  const __m512i columns = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i scaleDwords =
-      _mm512_i32gather_epi32(_mm512_mullo_epi32(columns, _mm512_set1_epi32(static_cast<int>(kBlocks))), scales + first, 1);
-  __mmask16 slow = 0;
-  const __m512i rebias0 = vec::columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
-  const __m512i rebias1 = vec::columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
-  if (slow || irregular) return false;
+  __m512i r[16], rebias0, rebias1;
+  if (!vec::loadColumnTile(codes, K, scales, kBlocks, k, block, f, r, &rebias0, &rebias1) || vec::anyIrregularCode(r, f))
+    return false;
   vec::transpose16x16<true>(r);
   // Not unrolled: unrolled, a step was one basic block too large for instruction selection to fold the
   // token broadcasts into vdpbf16ps (each then took a shuffle), and it cost 20 ms more to compile.

@@ -227,15 +227,11 @@ MXJIT_AVX512 void storePairRows(const __m512i* r, __m512i rebias0, __m512i rebia
 }
 
 /// Codes k .. k+63 (k a multiple of 32) of 16 columns (column c's K codes at codes + c * K, its kBlocks >= 4
-/// scale codes at scales + c * kBlocks, the block a multiple of 32) as 32 pair rows of 16 dwords, pair row
-/// q (k + 2q, k + 2q + 1) at words + rowWords * q. Tiles with a subnormal, NaN or Inf code take the
-/// table. False, nothing written, where a scale is outside the fast range.
-/// Not inlined: one copy, however many places call it, keeps the kernel's compile time down.
-__attribute__((target("avx512f,avx512bw,avx512vl"), noinline)) inline bool decodeColumnTile(
-    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, ElemFormat f,
-    const Fp8Table& table, const PairRowShuffles& shuffles, uint32_t* words, int64_t rowWords) {
-  __m512i r[16];
-  __mmask64 irregular = 0;
+/// scale codes at scales + c * kBlocks, the block a multiple of 32) loaded one register a column (r[c]),
+/// with the decodeHighBytes rebias of the two blocks they span in each column's lane. False where a scale
+/// is outside the fast range.
+MXJIT_AVX512 bool loadColumnTile(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
+                                 int64_t block, ElemFormat f, __m512i* r, __m512i* rebias0, __m512i* rebias1) {
   MXJIT_UNROLL
   for (int c = 0; c < 16; ++c) {
     const uint8_t* at = codes + c * K + k;
@@ -243,7 +239,6 @@ __attribute__((target("avx512f,avx512bw,avx512vl"), noinline)) inline bool decod
     // of 128 .. 2048, into L1; into L2 alone, or farther, slower).
     _mm_prefetch(reinterpret_cast<const char*>(at + 256), _MM_HINT_T0);
     r[c] = _mm512_loadu_si512(at);
-    irregular |= irregularCodes(r[c], f);
   }
   // Each column's scale codes for the tile's blocks, read as a dword that stays inside the column.
   const int64_t kb0 = k / block, kb1 = (k + 32) / block, first = kb0 + 4 <= kBlocks ? kb0 : kBlocks - 4;
@@ -251,11 +246,23 @@ __attribute__((target("avx512f,avx512bw,avx512vl"), noinline)) inline bool decod
   const __m512i scaleDwords =
       _mm512_i32gather_epi32(_mm512_mullo_epi32(columns, _mm512_set1_epi32(static_cast<int>(kBlocks))), scales + first, 1);
   __mmask16 slow = 0;
-  const __m512i rebias0 = columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
-  const __m512i rebias1 = columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
-  if (slow) return false;
+  *rebias0 = columnRebias(scaleDwords, static_cast<int>(kb0 - first), f, &slow);
+  *rebias1 = columnRebias(scaleDwords, static_cast<int>(kb1 - first), f, &slow);
+  return slow == 0;
+}
+
+/// The tile loadColumnTile reads, as 32 pair rows of 16 dwords, pair row q (k + 2q, k + 2q + 1) at words +
+/// rowWords * q. Tiles with a subnormal, NaN or Inf code take the table. False, nothing written, where a
+/// scale is outside the fast range.
+/// Not inlined: one copy, however many places call it, keeps the kernel's compile time down.
+__attribute__((target("avx512f,avx512bw,avx512vl"), noinline)) inline bool decodeColumnTile(
+    const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k, int64_t block, ElemFormat f,
+    const Fp8Table& table, const PairRowShuffles& shuffles, uint32_t* words, int64_t rowWords) {
+  __m512i r[16], rebias0, rebias1;
+  if (!loadColumnTile(codes, K, scales, kBlocks, k, block, f, r, &rebias0, &rebias1)) return false;
+  const bool irregular = anyIrregularCode(r, f);
   transpose16x16(r);
-  storePairRows(r, rebias0, rebias1, irregular != 0, f, table, shuffles, words, rowWords);
+  storePairRows(r, rebias0, rebias1, irregular, f, table, shuffles, words, rowWords);
   return true;
 }
 

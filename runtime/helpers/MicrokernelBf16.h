@@ -25,18 +25,16 @@ inline void packPairs(const float* v, int64_t n, uint16_t* dst) {
 /// acc[i][:] over `pairs` contraction pairs: row i's pair p is the dword at a + i * aStride + p * aPairStep,
 /// the pairs of columns j..j+15 are at b + p * bPairStep + 2 * j (each dword: element k+1, then k).
 /// Rows i < rows, columns j < cols go to out[outIndex + i * ldo + j], bf16 or fp32, 16 lanes a store.
-/// The sums start from zero, or from accIn[i * NR + j] (an earlier part of the contraction, stored as fp32):
-/// the same additions in the same order as one pass.
 template <int MR, int NR>
 __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline)) inline void microTileBf16(
     const uint16_t* a, int64_t aStride, int64_t aPairStep, const uint16_t* b, int64_t bPairStep, int64_t pairs,
-    int64_t rows, int64_t cols, void* out, int64_t outIndex, int64_t ldo, int32_t outBf16, const float* accIn = nullptr) {
+    int64_t rows, int64_t cols, void* out, int64_t outIndex, int64_t ldo, int32_t outBf16) {
   constexpr int NV = NR / 16;
   __m512 acc[MR][NV];
 #pragma clang loop unroll(full)
   for (int i = 0; i < MR; ++i)
 #pragma clang loop unroll(full)
-    for (int v = 0; v < NV; ++v) acc[i][v] = accIn ? _mm512_loadu_ps(accIn + i * NR + v * 16) : _mm512_setzero_ps();
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
   for (int64_t p = 0; p < pairs; ++p) {
     __m512bh bv[NV];
 #pragma clang loop unroll(full)
