@@ -172,7 +172,11 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
 
   auto kernel = std::make_shared<runtime::Kernel>();
   std::vector<void*> addresses;
+  const auto linkStart = std::chrono::steady_clock::now();
   kernel->code = jit.add(plan.stem, *objects, entryNames, addresses);
+  if (options.timePasses)
+    fmt::print(stderr, "mxjit,codegen,{}:jit-link,{:.3f}\n", plan.stem,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - linkStart).count());
   kernel->engine = &jit;
   for (void* a : addresses) kernel->entries.push_back(reinterpret_cast<abi::KernelFn>(a));
   kernel->plan = std::move(plan);

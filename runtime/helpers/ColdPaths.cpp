@@ -6,6 +6,7 @@
 // GCC 12 warns inside its own AVX-512 headers (an intentionally undefined operand).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "ColumnTileGemm.h"
 #include "Fp8Decode.h"
 #include "MxVectorCodec.h"
 #include "ScalarPack.h"
@@ -116,7 +117,15 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   vec::quantizeColumnTile(x, K, k, grids, ElemFormat(elem), ScaleMode(mode), swapPairs, reinterpret_cast<uint32_t*>(dst), 16);
 }
 
-const ColdPathSymbol kColdPathSymbols[9] = {
+extern "C" MXJIT_COLUMN_ISA void mxjit_cold_column_tile_step(const ColumnTile* tile, int64_t k, const uint32_t* a,
+                                                                      int64_t pairsPerRow, float* acc) {
+  __m512 sums[kColumnTileRows];
+  for (int t = 0; t < kColumnTileRows; ++t) sums[t] = _mm512_loadu_ps(acc + 16 * t);
+  columnStepFromMemory(*tile, k, a, pairsPerRow, sums);
+  for (int t = 0; t < kColumnTileRows; ++t) _mm512_storeu_ps(acc + 16 * t, sums[t]);
+}
+
+const ColdPathSymbol kColdPathSymbols[10] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
@@ -126,5 +135,6 @@ const ColdPathSymbol kColdPathSymbols[9] = {
     {"mxjit_cold_decode_panel_chunk", reinterpret_cast<void*>(&mxjit_cold_decode_panel_chunk)},
     {"mxjit_cold_decode_column_tile", reinterpret_cast<void*>(&mxjit_cold_decode_column_tile)},
     {"mxjit_cold_quantize_column_tile", reinterpret_cast<void*>(&mxjit_cold_quantize_column_tile)},
+    {"mxjit_cold_column_tile_step", reinterpret_cast<void*>(&mxjit_cold_column_tile_step)},
 };
 }  // namespace mxjit::helpers

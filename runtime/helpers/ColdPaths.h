@@ -10,6 +10,10 @@
 #include "KernelABI.h"
 #include "TokenPairLayout.h"
 
+namespace mxjit::helpers {
+struct ColumnTile;
+}
+
 extern "C" {
 
 /// Row `src` of A into `row` as bf16, `width` wide (zeros past K), pairs swapped when `swapPairs`: the
@@ -45,6 +49,12 @@ bool mxjit_cold_decode_column_tile(const uint8_t* codes, int64_t K, const uint8_
 void mxjit_cold_quantize_column_tile(const uint16_t* x, int64_t K, int64_t k, int32_t elem, int32_t mode, bool swapPairs,
                                      uint16_t* dst);
 
+/// A column-tile kernel's step at k (ColumnTileGemm.h) that its fast paths cannot take, from memory
+/// (stepFromMemory), times its 8 token rows at a (pair p of row t at a[t * pairsPerRow + p]), added to
+/// acc (8 rows of 16 floats). Out of the kernels: inlined, it was a sixth of their compile time.
+void mxjit_cold_column_tile_step(const mxjit::helpers::ColumnTile* tile, int64_t k, const uint32_t* a, int64_t pairsPerRow,
+                                 float* acc);
+
 /// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
 /// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.
 void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out);
@@ -67,5 +77,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[9];
+extern const ColdPathSymbol kColdPathSymbols[10];
 }  // namespace mxjit::helpers

@@ -9,23 +9,29 @@
 // (bf16). Steps the fast paths cannot take go through memory: fp8 codes that are subnormal, NaN or Inf
 // through the runtime's table decode, bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3%
 // of the steps of normally distributed weights) through its fp32 codec, scales outside the fast range
-// and partial steps through the cold packer. Results equal the other bf16 kernels' (the same products
-// summed in the same order). On AMX hosts the pair rows become B tiles for tdpbf16ps instead. A kernel
-// in column tiles takes 26-35 ms to compile (the budget is 30): fusing the multiply into a transposing
-// decode makes one module of it, on one compile thread.
+// and partial steps through the cold packer; the kernels call one cold path for all of these, which
+// also multiplies (mxjit_cold_column_tile_step). Results equal the other bf16 kernels' (the same
+// products summed in the same order). On AMX hosts the pair rows become B tiles for tdpbf16ps instead.
+// Compile time: fusing the multiply into a transposing decode makes one module of the kernel, on one
+// compile thread; with the slow steps out of it (a sixth of its compile time), the rows' stores in a
+// loop and the transpose's rounds combined apart (transpose::roundDone), a kernel compiles in 25-29 ms
+// (was 31-35; the budget is 30).
 #pragma once
 #include "Bf16LaneQuantize.h"
 #include "ColdPaths.h"
 #include "Fp8Decode.h"
 #include "KernelABI.h"
 
-#define MXJIT_COLUMN_ATTRS __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl"), always_inline))
+#define MXJIT_COLUMN_ISA __attribute__((target("avx512f,avx512bf16,avx512bw,avx512vl")))
+#define MXJIT_COLUMN_ATTRS MXJIT_COLUMN_ISA __attribute__((always_inline))
 #define MXJIT_COLUMN_TARGET MXJIT_COLUMN_ATTRS inline
 
 namespace mxjit::helpers {
 
 /// K values per step of the fast paths: a 64-byte line of each column.
 constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
+/// Token rows per pass over the weights (plan::kColumnTileRows: the plan sends only groups this small here).
+constexpr int kColumnTileRows = 8;
 
 /// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
 /// kBlocks), k .. k+63 (vec::loadColumnTile), as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q,
@@ -130,49 +136,63 @@ MXJIT_COLUMN_TARGET StepRows stepFromMemory(const ColumnTile& t, int64_t k, int6
   return {t.slab + t.half * 32, 32};
 }
 
+/// Pair row v (pair `pair` of the step) times kColumnTileRows token rows: acc[t] += v . a[t * pairsPerRow + pair].
+MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i v) {
+  MXJIT_UNROLL
+  for (int t = 0; t < kColumnTileRows; ++t)
+    // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
+    // went through a general register and a shuffle.
+    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v, (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
+}
+
+/// The step at k that the fast paths cannot take (stepFromMemory) times the token rows, as multiplyPairRow:
+/// the runtime's cold path (mxjit_cold_column_tile_step) runs it for the kernels.
+MXJIT_COLUMN_TARGET void columnStepFromMemory(const ColumnTile& tile, int64_t k, const uint32_t* a, int64_t pairsPerRow, __m512* acc) {
+  const int64_t depth = tile.K - k < tile.step ? tile.K - k : tile.step;
+  const StepRows rows = stepFromMemory(tile, k, depth, tile.whole && k + tile.step <= tile.K, true);
+  for (int64_t q = 0; q < depth / 2; ++q) multiplyPairRow(acc, a, pairsPerRow, k / 2 + q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+}
+
 /// Up to 8 token rows (packed by the pack_a stage: K bf16 each, pairs swapped; rows past nRows are read,
 /// the packed tokens have room, and dropped) times the tile's 16 columns, each step from the fast paths
-/// above or, where they cannot, from memory (stepFromMemory). Results to out[(r0 + t) * N + c0 + j] for
+/// above or, where they cannot, by the runtime's cold path. Results to out[(r0 + t) * N + c0 + j] for
 /// j < N - c0.
 MXJIT_COLUMN_TARGET void columnTileTimesRows(const ColumnTile& tile, int64_t r0, int64_t nRows, int32_t outBf16,
                                              const vec::PairRowShuffles& shuffles) {
-  constexpr int MR = 8;
+  constexpr int MR = kColumnTileRows;
   const int64_t K = tile.K, pairsPerRow = K / 2;
   const uint32_t* a = reinterpret_cast<const uint32_t*>(tile.args->packedA) + r0 * pairsPerRow;
   __m512 acc[MR];
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t) acc[t] = _mm512_setzero_ps();
   int64_t pair0 = 0;  // the step's first pair row (k / 2)
-  const auto multiply = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS {
+  const auto multiply = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { multiplyPairRow(acc, a, pairsPerRow, pair0 + q, v); };
+  // The accumulators pass through here to the cold path and back (a call clobbers every vector register).
+  alignas(64) float sums[MR][16];
+  const auto store = [](const __m512* from, float (*to)[16]) MXJIT_COLUMN_ATTRS {
     MXJIT_UNROLL
-    for (int t = 0; t < MR; ++t)
-      // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
-      // went through a general register and a shuffle.
-      acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v,
-                                (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair0 + q)));
+    for (int t = 0; t < MR; ++t) _mm512_store_ps(to[t], from[t]);
   };
   MXJIT_NO_UNROLL
   for (int64_t k = 0; k < K; k += tile.step) {
     pair0 = k / 2;
     const bool full = tile.whole && k + tile.step <= K;
-    if (full && !tile.fp8) {
-      __m512 before[MR];
-      MXJIT_UNROLL
-      for (int t = 0; t < MR; ++t) before[t] = acc[t];
-      if (bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, true, multiply)) continue;
-      MXJIT_UNROLL
-      for (int t = 0; t < MR; ++t) acc[t] = before[t];
-    }
-    if (full && tile.fp8 && fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, multiply))
+    // A bf16 step finds out it was slow after its products: the cold path starts again from before them.
+    if (!tile.fp8) store(acc, sums);
+    if (full && (tile.fp8 ? fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, multiply)
+                          : bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, true, multiply)))
       continue;
-    const int64_t depth = K - k < tile.step ? K - k : tile.step;
-    const StepRows rows = stepFromMemory(tile, k, depth, full, true);
-    MXJIT_NO_UNROLL
-    for (int64_t q = 0; q < depth / 2; ++q) multiply(q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+    if (tile.fp8) store(acc, sums);
+    const ColumnTile escapes = tile;  // the call sees a copy: `tile` keeps its fields known (its format above all)
+    mxjit_cold_column_tile_step(&escapes, k, a, pairsPerRow, &sums[0][0]);
+    MXJIT_UNROLL
+    for (int t = 0; t < MR; ++t) acc[t] = _mm512_load_ps(sums[t]);
   }
-  MXJIT_UNROLL
-  for (int t = 0; t < MR; ++t)
-    if (t < nRows) vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, acc[t], tile.N - tile.c0, outBf16);
+  store(acc, sums);
+  // One store loop, not unrolled: unrolled, the rows' stores were an eighth of the kernel's code.
+  MXJIT_NO_UNROLL
+  for (int64_t t = 0; t < nRows && t < MR; ++t)
+    vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, _mm512_load_ps(sums[t]), tile.N - tile.c0, outBf16);
 }
 
 /// AMX hosts: up to 16 token rows (natural pairs, K wide, as A tiles take them; rows past nRows are read
