@@ -62,7 +62,7 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
       spec,
       [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
       {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
-  runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options().threads);
+  runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options());
   runtime::zeroRowsPastLastGroup(out, s.groups);
 }
 
@@ -90,9 +90,9 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
       wgradSpec,
       [&] { return runtime::wgradModule(a.dtype, gradOut.dtype, recipe, gradB.dtype); },
       {{"K", g.k}, {"N", g.n}, {"E", g.experts}});
-  runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options().threads);
+  runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options());
   runtime::zeroRowsPastLastGroup(gradA, d.groups);
-  runtime::runKernel(*wgrad, kernelArgs(a.data, gradOut.data, offs, gradB.data, g.m), offsSpan(offs), runtime.options().threads);
+  runtime::runKernel(*wgrad, kernelArgs(a.data, gradOut.data, offs, gradB.data, g.m), offsSpan(offs), runtime.options());
 }
 
 }  // namespace mxjit

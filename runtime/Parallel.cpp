@@ -1,8 +1,10 @@
 #include "Parallel.h"
 
+#include <fmt/format.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 
@@ -74,23 +76,27 @@ float* threadBuffer(int which, int64_t floats) {
 
 }  // namespace
 
-void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads) {
+void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, const RuntimeOptions& options) {
   const plan::KernelPlan& plan = kernel.plan;
   args.packedA = threadBuffer(0, std::max<int64_t>(plan.packedAFloats(args.m), 1));
   args.packedB = threadBuffer(1, std::max<int64_t>(plan.packedBFloats(args.m), 1));
   const int64_t scratchFloats = std::max<int64_t>(plan.threadScratchFloats(), 1);
-  if (threads <= 0) threads = omp_get_max_threads();
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   for (size_t s = 0; s < plan.stages.size(); ++s) {
     const std::vector<abi::WorkItem> items = workItems(plan, plan.stages[s], offs, args.m);
     const abi::KernelFn entry = kernel.entries[s];
     const int64_t count = static_cast<int64_t>(items.size());
     if (count == 0) continue;
+    const auto start = std::chrono::steady_clock::now();
 #pragma omp parallel num_threads(threads) if (count > 1)
     {
       float* scratch = threadBuffer(2, scratchFloats);
 #pragma omp for schedule(dynamic, 1)
       for (int64_t i = 0; i < count; ++i) entry(&args, &items[i], scratch);
     }
+    if (options.timeStages)
+      fmt::print(stderr, "mxjit,stage,{}.{},{},{:.3f}\n", plan.stem, plan.stages[s].name, count,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
 }
 

@@ -2,6 +2,7 @@
 // runtime offs) are spread over OpenMP threads, stage after stage.
 #pragma once
 #include "Kernel.h"
+#include "mxjit/Runtime.h"
 #include "mxjit/Tensor.h"
 #include "support/GroupOffsets.h"
 
@@ -14,8 +15,9 @@ std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::S
                                      int64_t m);
 
 /// Runs every stage of `kernel`; `args` must hold the operands, offs, outputs and m. Allocates the
-/// packed panels and per-thread scratch the plan asks for. threads <= 0: OpenMP's default.
-void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, int threads);
+/// packed panels and per-thread scratch the plan asks for. Threads as options.threads (<= 0: OpenMP's
+/// default); options.timeStages prints each stage's wall time.
+void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, const RuntimeOptions& options);
 
 /// A 2d3d result's rows past the last group belong to no group: zero them, as the contract says.
 void zeroRowsPastLastGroup(const TensorView& out, const std::vector<GroupRange>& groups);

@@ -170,7 +170,7 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   args.aScales = aScales.data;
   args.b = w.packed ? static_cast<const void*>(w.packed->codes().data()) : w.mx->qdata.data, args.bScales = wScales.data;
   args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
-  runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options().threads);
+  runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options());
   runtime::zeroRowsPastLastGroup(out, s.groups);
 }
 

@@ -82,7 +82,7 @@ void quantize(const TensorView& x, int axis, ElemFormat elem, int block, ScaleMo
   args.a = x.data, args.out = qdata.data, args.outScales = static_cast<uint8_t*>(scales.data);
   args.m = rows;
   args.offs = grouped ? offs.data() : nullptr, args.groups = static_cast<int64_t>(offs.size());
-  runtime::runKernel(*kernel, args, offs, runtime.options().threads);
+  runtime::runKernel(*kernel, args, offs, runtime.options());
 }
 
 }  // namespace mxjit

@@ -41,6 +41,7 @@ RuntimeOptions RuntimeOptions::fromEnvironment() {
   o.dumpDir = envValue("MXJIT_DUMP_DIR").value_or("");
   o.printAfterAll = envFlag("MXJIT_PRINT_AFTER_ALL");
   o.timePasses = envFlag("MXJIT_TIME_PASSES");
+  o.timeStages = envFlag("MXJIT_TIME_STAGES");
   o.debug = envInt("MXJIT_DEBUG", 0);
   o.threads = envInt("MXJIT_THREADS", 0);
   o.compileThreads = envInt("MXJIT_COMPILE_THREADS", 0);

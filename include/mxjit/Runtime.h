@@ -13,6 +13,7 @@ struct RuntimeOptions {
   std::string dumpDir;          // every artefact of each compile                   MXJIT_DUMP_DIR
   bool printAfterAll = false;   // IR after each pass to stderr                     MXJIT_PRINT_AFTER_ALL
   bool timePasses = false;      // a line per pass with its time                    MXJIT_TIME_PASSES
+  bool timeStages = false;      // a line per kernel stage run, with its time       MXJIT_TIME_STAGES
   int debug = 0;                // 1: a line per compile / cache event              MXJIT_DEBUG
   int threads = 0;              // OpenMP threads per call; 0 = OpenMP's default     MXJIT_THREADS
   std::string gemmPlan = "auto"; // 2d3d plan: auto | tiles (rows x all weights) | stream (panel by panel) MXJIT_GEMM_PLAN

@@ -144,6 +144,9 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
     p.k = staticDim(a, aT ? 0 : 1);
     p.n = staticDim(b, bT ? 0 : 1);
     // Both operands in one stage: column tiles of A, then of B, each quantized along the group's tokens.
+    // bf16 pairs: 256 columns an item, so each visit to a token's row (rows far apart, each on its own
+    // pages) reads 512 bytes, not 128: the packing stage ran 2x as fast (16384 x 3072: 13 ms -> 6.6).
+    if (!bf16.empty()) p.colsPerItem = 256;
     p.stages.push_back({"pack", "mxjit_pack_token_operands" + bf16, ItemGrid::GroupColumnTiles,
                         ceilDiv(p.k, p.colsPerItem) + ceilDiv(p.n, p.colsPerItem), true,
                         {p.k, aT, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block, p.n, bT, p.b.load,

@@ -13,6 +13,7 @@ constexpr EnvVar kEnvVars[] = {
     {"MXJIT_DUMP_DIR", "write every compile's artefacts there: <stem>.NN-<pass>.mxir, .plan.txt, .ll, .opt.ll, .s"},
     {"MXJIT_PRINT_AFTER_ALL", "1: print the IR after every pass to stderr"},
     {"MXJIT_TIME_PASSES", "1: print each pass's and each codegen phase's wall time (mxjit,pass|codegen,<name>,<ms>)"},
+    {"MXJIT_TIME_STAGES", "1: print each kernel stage's wall time on every call (mxjit,stage,<entry>,<items>,<ms>)"},
     {"MXJIT_TARGET", "auto | avx512bf16 | avx512 | portable: cap the instruction set of generated kernels"},
     {"MXJIT_CACHE_DIR", "directory of the on-disk object cache (off when unset)"},
     {"MXJIT_THREADS", "OpenMP threads per op call (default: OpenMP's)"},

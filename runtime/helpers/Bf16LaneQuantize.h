@@ -66,6 +66,31 @@ MXJIT_AVX512 __mmask32 roundToGrid(__m512i x, const LaneGrid& grid, ElemFormat f
   return slow;
 }
 
+/// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
+/// each half, widened to the fp32 patterns it takes.
+MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {
+  const __m512i low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(amax)), 16);
+  const __m512i high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(amax, 1)), 16);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(scaleCodes(low, f, mode))),
+                            _mm512_cvtepi32_epi16(scaleCodes(high, f, mode)), 1);
+}
+
+/// roundToGrid's check for whole blocks at once, one per 16-bit lane: `amax` the largest |x| pattern in
+/// each lane's block, `leastLessOne` the least |x| pattern less one (a zero wraps to 0xFFFF, the least of
+/// no value). True, with the lanes' grid, where every value of every block rounds in the lanes.
+MXJIT_AVX512 bool blocksInLanes(__m512i amax, __m512i leastLessOne, ElemFormat f, ScaleMode mode, LaneGrid* grid) {
+  if (!laneGrid(scaleCodes16(amax, f, mode), f, grid)) return false;
+  const __m512i limit = mode == ScaleMode::RCeil ? grid->ceiling : _mm512_set1_epi16(0x7F80);
+  return (_mm512_cmplt_epu16_mask(leastLessOne, grid->belowLessOne) | _mm512_cmpgt_epu16_mask(amax, limit)) == 0;
+}
+
+/// Quantized and dequantized bf16 bits of 32 values known to round in the lanes (blocksInLanes).
+MXJIT_AVX512 __m512i quantizeDequantizeInLanes(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode) {
+  __m512i magnitude;
+  roundToGrid(x, grid, f, mode, &magnitude);
+  return _mm512_ternarylogic_epi32(magnitude, x, _mm512_set1_epi16(static_cast<int16_t>(0x8000)), 0xF8);  // | sign
+}
+
 /// Quantized and dequantized bf16 bits of 32 values (formats::quantizeElement then dequantizeValue with
 /// DequantRounding::Bf16); false, with *out untouched, where any lane needs the general path.
 MXJIT_AVX512 bool quantizeDequantize32(__m512i x, const LaneGrid& grid, ElemFormat f, ScaleMode mode, __m512i* out) {
@@ -191,13 +216,5 @@ MXJIT_AVX512 void quantizeDequantizeRowPair(__m512i a, __m512i b, const LaneGrid
   *qb = quantizeDequantize32Fp32(b, codes, f, mode);
 }
 
-/// Scale codes (16-bit lanes) of 32 blocks from their bf16 amax patterns (16-bit lanes): scaleCodes on
-/// each half, widened to the fp32 patterns it takes.
-MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {
-  const __m512i low = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(amax)), 16);
-  const __m512i high = _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(amax, 1)), 16);
-  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(scaleCodes(low, f, mode))),
-                            _mm512_cvtepi32_epi16(scaleCodes(high, f, mode)), 1);
-}
 
 }  // namespace mxjit::helpers::vec

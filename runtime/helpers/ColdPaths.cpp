@@ -125,7 +125,13 @@ extern "C" MXJIT_COLUMN_ISA void mxjit_cold_column_tile_step(const ColumnTile* t
   for (int t = 0; t < kColumnTileRows; ++t) _mm512_storeu_ps(acc + 16 * t, sums[t]);
 }
 
-const ColdPathSymbol kColdPathSymbols[10] = {
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_pack_token_block(
+    const uint16_t* src, int64_t begin, int64_t end, int64_t first, int64_t n, int64_t cols, int64_t c0, int32_t width, int32_t elem,
+    int32_t mode, int64_t p0, const TokenPairLayout* layout, uint16_t* dst) {
+  vec::putTokenBlockAnyValues(src, begin, end, first, n, cols, c0, width, ElemFormat(elem), ScaleMode(mode), p0, *layout, dst);
+}
+
+const ColdPathSymbol kColdPathSymbols[11] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
@@ -136,5 +142,6 @@ const ColdPathSymbol kColdPathSymbols[10] = {
     {"mxjit_cold_decode_column_tile", reinterpret_cast<void*>(&mxjit_cold_decode_column_tile)},
     {"mxjit_cold_quantize_column_tile", reinterpret_cast<void*>(&mxjit_cold_quantize_column_tile)},
     {"mxjit_cold_column_tile_step", reinterpret_cast<void*>(&mxjit_cold_column_tile_step)},
+    {"mxjit_cold_pack_token_block", reinterpret_cast<void*>(&mxjit_cold_pack_token_block)},
 };
 }  // namespace mxjit::helpers

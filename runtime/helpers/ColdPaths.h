@@ -34,6 +34,14 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
                                         int32_t block, int64_t p0, const mxjit::helpers::TokenPairLayout* layout,
                                         uint16_t* dst);
 
+/// One block of tokens [first, first + n) of a 2d2d operand's group [begin, end), `width` (16 or 32)
+/// columns from c0, quantized in 16-bit lanes where they can, else through the fp32 codec, as token pairs
+/// from pair p0 in `layout` (vec::putTokenBlockAnyValues): the vector packer's blocks with fp8
+/// subnormals or NaN (vec::packTokenColumns).
+void mxjit_cold_pack_token_block(const uint16_t* src, int64_t begin, int64_t end, int64_t first, int64_t n, int64_t cols, int64_t c0,
+                                 int32_t width, int32_t elem, int32_t mode, int64_t p0,
+                                 const mxjit::helpers::TokenPairLayout* layout, uint16_t* dst);
+
 /// fp8 codes k .. k+63 of 16 columns stored along K (column c's codes at codes + c * K, its kBlocks scales
 /// at scales + c * kBlocks) as 32 pair rows of 16 columns (vec::decodeColumnTile: the table decode where a
 /// code is subnormal, NaN or Inf) at dst + 32 * q, k + 1 in the low half of each pair where `swapPairs`
@@ -77,5 +85,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[10];
+extern const ColdPathSymbol kColdPathSymbols[11];
 }  // namespace mxjit::helpers

@@ -162,14 +162,12 @@ MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi:
   const int64_t begin = item->begin, end = item->end, p0 = firstPair(args, item->group, layout);
   const int64_t last = (item->tile + 1) * CB < cols ? (item->tile + 1) * CB : cols;
   int64_t c = item->tile * CB;
-  // Row-major operands: 32 columns at a time in vectors, then 16; the rest (and [cols, M] operands) element-wise.
-  // One call site: the packer is inlined once.
-  for (int width = 32; !transposed && c % 16 == 0 && c + 16 <= last; c += width) {
-    width = c + 32 <= last ? 32 : 16;
-    if (!vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, width, load, ElemFormat(elem),
-                               ScaleMode(mode), block, p0, layout, dst))
-      break;
-  }
+  // Row-major operands: in vectors up to the last whole 16 columns; the rest (and [cols, M] operands) element-wise.
+  const int64_t vectorEnd = c + (last - c) / 16 * 16;
+  if (!transposed && c % 16 == 0 && vectorEnd > c &&
+      vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, vectorEnd, load, ElemFormat(elem),
+                            ScaleMode(mode), block, p0, layout, dst))
+    c = vectorEnd;
   if (c < last)
     mxjit_cold_pack_token_columns_bf16(src, begin, end, args->m, cols, c, last, transposed, load, elem, mode, block, p0,
                                        &layout, dst);

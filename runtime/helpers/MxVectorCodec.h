@@ -10,7 +10,8 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define MXJIT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) inline
+#define MXJIT_AVX512_LAMBDA __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline))  // for lambdas
+#define MXJIT_AVX512 MXJIT_AVX512_LAMBDA inline
 
 // Keeps the compiler from unrolling a loop whose trip count is a plan constant, or has it unroll a short
 // register-resident loop whole (clang for the kernels' bitcode; GCC for the runtime's own AVX-512 paths).

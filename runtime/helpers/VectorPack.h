@@ -276,60 +276,124 @@ MXJIT_NO_UNROLL
   return true;
 }
 
-/// Group-relative pair `pair` of columns c0..c0+15 (one word each) into `layout`. Column-major layouts
-/// gather 16 pairs, transpose them in registers and store 16 columns' runs of 16 pairs.
-MXJIT_AVX512 void putTokenPair(uint32_t* words, const TokenPairLayout& layout, int64_t p0, int64_t c0, int64_t pair, __m512i w,
-                               __m512i* gathered) {
-  if (layout.panel) {
-    _mm512_storeu_si512(words + layout.word(p0 + pair, c0), w);
-    return;
+/// Where group-relative pair `pair` of columns c0..c0+15 (one word each) goes in `layout`: panel layouts
+/// at first + pair * step; column-major ones gather 16 pairs, transpose them in registers and store 16
+/// columns' runs of 16 pairs, column c's from first + c * step. (Word offsets found once: layout.word
+/// divides by the panel width, a run-time value here, and once per pair that was most of the packer's time.)
+struct TokenPairSink {
+  uint32_t* first;
+  int64_t step;
+  bool panels;
+
+  MXJIT_AVX512 void put(int64_t pair, __m512i w, __m512i* gathered) const {
+    if (panels) {
+      _mm512_storeu_si512(first + pair * step, w);
+      return;
+    }
+    gathered[pair % 16] = w;
+    if (pair % 16 != 15) return;
+    transpose16x16(gathered);
+    for (int c = 0; c < 16; ++c) _mm512_storeu_si512(first + c * step + pair - 15, gathered[c]);
   }
-  gathered[pair % 16] = w;
-  if (pair % 16 != 15) return;
-  transpose16x16(gathered);
-  for (int c = 0; c < 16; ++c) _mm512_storeu_si512(words + layout.word(p0 + pair - 15, c0 + c), gathered[c]);
+};
+
+MXJIT_AVX512 TokenPairSink tokenPairSink(uint32_t* words, const TokenPairLayout& layout, int64_t p0, int64_t c0) {
+  return {words + layout.word(p0, c0), layout.panel ? layout.panel : layout.pairRows, layout.panel != 0};
 }
 
-/// 2d2d (wgrad) operand packing for `width` (16 or 32) adjacent columns c0.. (c0 % 16 == 0) of a row-major
-/// [M, cols] bf16 operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting
-/// at `begin` (or used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h;
-/// panels a multiple of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
-/// Blocks quantize in 16-bit lanes (Bf16LaneQuantize.h) where they can, else through the fp32 codec.
-MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int width,
-                                   int32_t load, ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0,
-                                   const TokenPairLayout& layout, uint16_t* dst) {
-  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || (width != 16 && width != 32) || c0 + width > cols ||
-      block % 2 || layout.panel % 16)
-    return false;
-  const bool quantize = load == abi::kQuantizeBf16;
+/// Each column's largest |x| pattern (`amax`) and least less one (`leastLessOne`; zeros wrap to 0xFFFF)
+/// over n rows `cols` apart, in the 16-bit lanes `columns` selects (the others 0 and 0xFFFF).
+MXJIT_AVX512 void columnMagnitudeBounds(const uint16_t* rows, int64_t n, int64_t cols, __mmask32 columns, __m512i* amax,
+                                        __m512i* leastLessOne) {
+  *amax = _mm512_setzero_si512();
+  *leastLessOne = _mm512_set1_epi16(-1);
+  for (int64_t i = 0; i < n; ++i) {
+    const __m512i m = magnitudes16(_mm512_maskz_loadu_epi16(columns, rows + i * cols));
+    *amax = _mm512_max_epu16(*amax, m);
+    *leastLessOne = _mm512_min_epu16(*leastLessOne, _mm512_sub_epi16(m, _mm512_set1_epi16(1)));
+  }
+}
+
+/// One block of tokens [first, first + n) of the group [begin, end) (see packTokenColumns), `width` (16
+/// or 32) columns from c0, each row pair through quantize(rowE, rowO, &e, &o), as pairs from p0 in
+/// `layout`. The group's last block also writes the pad pairs (and flushes column-major layouts' run of 16).
+template <class Quantize>
+MXJIT_AVX512 void putTokenBlock(const uint16_t* src, int64_t begin, int64_t end, int64_t first, int64_t n, int64_t cols, int64_t c0,
+                                int width, int64_t p0, const TokenPairLayout& layout, uint16_t* dst, Quantize&& quantize) {
   const __mmask32 columns = width == 32 ? 0xFFFFFFFFu : 0xFFFFu;
   const PairInterleave interleave = pairInterleave(!layout.natural);  // the even token's slot
+  const int64_t pair0 = (first - begin) / 2;
+  const uint16_t* rows = src + first * cols + c0;
   uint32_t* words = reinterpret_cast<uint32_t*>(dst);
+  const TokenPairSink first16 = tokenPairSink(words, layout, p0, c0), second16 = tokenPairSink(words, layout, p0, c0 + 16);
   __m512i gathered[2][16];
+  for (int64_t i = 0; i < n; i += 2) {
+    const __m512i rowE = _mm512_maskz_loadu_epi16(columns, rows + i * cols);
+    const __m512i rowO = i + 1 < n ? _mm512_maskz_loadu_epi16(columns, rows + (i + 1) * cols) : _mm512_setzero_si512();
+    __m512i e, o;
+    quantize(rowE, rowO, &e, &o);
+    first16.put(pair0 + i / 2, _mm512_permutex2var_epi16(e, interleave.firstHalf, o), gathered[0]);
+    if (width == 32) second16.put(pair0 + i / 2, _mm512_permutex2var_epi16(e, interleave.secondHalf, o), gathered[1]);
+  }
+  if (first + n < end) return;
+  for (int64_t pair = (end - begin + 1) / 2; pair < layout.paddedPairs(end - begin) || (!layout.panel && pair % 16); ++pair) {
+    first16.put(pair, _mm512_setzero_si512(), gathered[0]);
+    if (width == 32) second16.put(pair, _mm512_setzero_si512(), gathered[1]);
+  }
+}
+
+/// putTokenBlock quantizing in 16-bit lanes where they can, the rest through the fp32 codec, register by
+/// register: the runtime's cold path for blocks with a value the lanes cannot do (fp8 subnormals, NaN).
+MXJIT_AVX512 void putTokenBlockAnyValues(const uint16_t* src, int64_t begin, int64_t end, int64_t first, int64_t n, int64_t cols,
+                                         int64_t c0, int width, ElemFormat elem, ScaleMode mode, int64_t p0,
+                                         const TokenPairLayout& layout, uint16_t* dst) {
+  __m512i amax, leastLessOne;
+  columnMagnitudeBounds(src + first * cols + c0, n, cols, width == 32 ? 0xFFFFFFFFu : 0xFFFFu, &amax, &leastLessOne);
+  const __m512i codes = scaleCodes16(amax, elem, mode);
+  LaneGrid grid;
+  const bool inLanes = laneGrid(codes, elem, &grid);
+  putTokenBlock(src, begin, end, first, n, cols, c0, width, p0, layout, dst, [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
+    quantizeDequantizeRowPair(a, b, grid, inLanes, codes, elem, mode, qa, qb);
+  });
+}
+
+/// 2d2d (wgrad) operand packing for columns [c0, c1) (c0 and c1 - c0 multiples of 16) of a row-major [M,
+/// cols] bf16 operand, rows [begin, end) of one group: quantized along the tokens in blocks restarting at
+/// `begin` (or used as is), written as bf16 token pairs from pair p0 in `layout` (TokenPairLayout.h;
+/// panels a multiple of 16 wide, or column-major), zero past an odd end and over the group's pad pairs.
+/// Block by block, each in strips of 32 columns, so a visit to a row (each its own page, `cols` apart)
+/// reads all its c1 - c0 columns at once. A strip's first pass finds each column's largest and least
+/// |x|, which tell whether all of it rounds in the 16-bit lanes (Bf16LaneQuantize.h): then a loop with
+/// no check or call in it packs it, else the runtime's cold path (putTokenBlockAnyValues). Blocks a
+/// multiple of 32 tokens: each then starts a run of 16 pairs, which column-major layouts gather.
+MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t end, int64_t cols, int64_t c0, int64_t c1,
+                                   int32_t load, ElemFormat elem, ScaleMode mode, int32_t block, int64_t p0,
+                                   const TokenPairLayout& layout, uint16_t* dst) {
+  if ((load != abi::kQuantizeBf16 && load != abi::kHighPrecisionBf16) || c0 % 16 || (c1 - c0) % 16 || c1 > cols || block % 32 ||
+      layout.panel % 16)
+    return false;
+  const bool quantize = load == abi::kQuantizeBf16;
   for (int64_t first = begin; first < end; first += block) {
+    for (int64_t t = first + block; t < first + 2 * block && t < end; ++t)  // the next block's rows
+      for (int64_t c = c0; c < c1; c += 32) _mm_prefetch(reinterpret_cast<const char*>(src + t * cols + c), _MM_HINT_T0);
     const int64_t n = end - first < block ? end - first : block;
-    __m512i codes = _mm512_setzero_si512();
-    LaneGrid grid;
-    bool inLanes = !quantize;
-    if (quantize) {
-      __m512i amax = _mm512_setzero_si512();
-      for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_maskz_loadu_epi16(columns, src + (first + i) * cols + c0)));
-      codes = scaleCodes16(amax, elem, mode);
-      inLanes = laneGrid(codes, elem, &grid);
-    }
-    for (int64_t i = 0; i < n; i += 2) {
-      const uint16_t* even = src + (first + i) * cols + c0;
-      const __m512i rowE = _mm512_maskz_loadu_epi16(columns, even);
-      const __m512i rowO = i + 1 < n ? _mm512_maskz_loadu_epi16(columns, even + cols) : _mm512_setzero_si512();
-      __m512i e = rowE, o = rowO;
-      if (quantize) quantizeDequantizeRowPair(rowE, rowO, grid, inLanes, codes, elem, mode, &e, &o);
-      for (int h = 0; h < width / 16; ++h)
-        putTokenPair(words, layout, p0, c0 + 16 * h, (first + i - begin) / 2,
-                     _mm512_permutex2var_epi16(e, h ? interleave.secondHalf : interleave.firstHalf, o), gathered[h]);
+    for (int64_t c = c0; c < c1; c += 32) {
+      const int width = c + 32 <= c1 ? 32 : 16;
+      LaneGrid grid;
+      if (quantize) {
+        __m512i amax, leastLessOne;
+        columnMagnitudeBounds(src + first * cols + c, n, cols, width == 32 ? 0xFFFFFFFFu : 0xFFFFu, &amax, &leastLessOne);
+        if (!blocksInLanes(amax, leastLessOne, elem, mode, &grid)) {
+          mxjit_cold_pack_token_block(src, begin, end, first, n, cols, c, width, int32_t(elem), int32_t(mode), p0, &layout, dst);
+          continue;
+        }
+      }
+      putTokenBlock(src, begin, end, first, n, cols, c, width, p0, layout, dst, [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
+        *qa = quantize ? quantizeDequantizeInLanes(a, grid, elem, mode) : a;
+        *qb = quantize ? quantizeDequantizeInLanes(b, grid, elem, mode) : b;
+      });
     }
   }
-  for (int64_t pair = (end - begin + 1) / 2; pair < layout.paddedPairs(end - begin) || (!layout.panel && pair % 16); ++pair)
-    for (int h = 0; h < width / 16; ++h) putTokenPair(words, layout, p0, c0 + 16 * h, pair, _mm512_setzero_si512(), gathered[h]);
   return true;
 }
 

@@ -247,18 +247,20 @@ TEST(VectorCodec, ScaleCodesMatchTheScalarCodec) {
       }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(int width, const uint16_t* src, int64_t begin,
-                                                                               int64_t end, int64_t cols, int64_t c0, int32_t load,
+__attribute__((target("avx512f,avx512bw,avx512vl"))) bool packColumnsVector(int64_t c0, int64_t c1, const uint16_t* src,
+                                                                               int64_t begin, int64_t end, int64_t cols, int32_t load,
                                                                                ElemFormat f, ScaleMode mode, int64_t p0,
                                                                                const helpers::TokenPairLayout& layout, uint16_t* dst) {
-  return helpers::vec::packTokenColumns(src, begin, end, cols, c0, width, load, f, mode, 32, p0, layout, dst);
+  return helpers::vec::packTokenColumns(src, begin, end, cols, c0, c1, load, f, mode, 32, p0, layout, dst);
 }
 
-// The 2d2d packers' two paths write the same words: the vector one (32 or 16 columns at a time, blocks in
-// 16-bit lanes or through the fp32 codec) and the scalar cold path, for the vdpbf16ps panels and AMX's
-// panels and column-major rows, groups of every parity and padding, quantized (both formats, two scale
-// modes; some blocks with values below the fp8 normal range) and high-precision; and the pad pairs AMX
-// tiles read are zero.
+// The 2d2d packers' two paths write the same words: the vector one (strips of 32 columns, then 16; each
+// block in 16-bit lanes, or by the cold packer where a value is below the fp8 normal range) and the
+// scalar cold path, for the vdpbf16ps panels and AMX's panels and column-major rows, groups of every
+// parity and padding, column spans of 16, 32 and 48, quantized (both formats, two scale modes) and
+// high-precision; and the pad pairs AMX tiles read are zero. Tiny values sit in some blocks only: group
+// 4's first block in the first strip (its short last block is fast and pads in vectors) and group 5's
+// last block in the last strip (the cold packer pads there).
 TEST(VectorCodec, TokenPackingVectorEqualsScalarInEveryLayout) {
   if (!hostHasAvx512bw()) GTEST_SKIP() << "host has no AVX-512BW";
   const std::vector<int64_t> groupSizes = {0, 1, 5, 32, 37, 64};
@@ -269,23 +271,23 @@ TEST(VectorCodec, TokenPackingVectorEqualsScalarInEveryLayout) {
   std::normal_distribution<float> normal(0.0f, 3.0f);
   std::vector<uint16_t> src(m * cols);
   for (uint16_t& v : src) v = formats::floatToBf16(normal(rng));
-  for (size_t i = 0; i < src.size(); i += 53) src[i] = formats::floatToBf16(formats::bf16ToFloat(src[i]) * 0x1p-20f);
+  const auto shrink = [&](int64_t row, int64_t c) { src[row * cols + c] = formats::floatToBf16(formats::bf16ToFloat(src[row * cols + c]) * 0x1p-20f); };
+  for (int64_t row = 38; row < 70; row += 3) shrink(row, 7);    // group 4 (rows 38..74), its first block
+  for (int64_t row = 108; row < 139; row += 3) shrink(row, 40);  // group 5 (rows 75..138), its last block
   for (bool amx : {false, true})
     for (int which : {0, 1})
       for (int32_t load : {int32_t(mxjit::abi::kQuantizeBf16), int32_t(mxjit::abi::kHighPrecisionBf16)})
         for (ElemFormat f : {ElemFormat::E4M3, ElemFormat::E5M2})
           for (ScaleMode mode : {ScaleMode::RCeil, ScaleMode::Floor})
-            for (int width : {16, 32}) {
+            for (int64_t span : {16, 32, 48}) {
               const helpers::TokenPairLayout layout =
                   amx ? helpers::amxTokenLayout(which, m, groups) : helpers::vdpbf16TokenLayout(which, m, groups);
               std::vector<uint16_t> vec(2 * layout.words(cols), 0xABCD), cold = vec;
               for (int64_t g = 0, begin = 0, p0 = 0; g < groups; begin += groupSizes[g], p0 += layout.paddedPairs(groupSizes[g]), ++g) {
                 const int64_t end = begin + groupSizes[g];
-                for (int64_t c0 = 0; c0 < cols;) {  // 32 columns then 16 when width is 32
-                  const int w = c0 + width <= cols ? width : 16;
-                  ASSERT_TRUE(packColumnsVector(w, src.data(), begin, end, cols, c0, load, f, mode, p0, layout, vec.data()));
-                  c0 += w;
-                }
+                for (int64_t c0 = 0; c0 < cols; c0 += span)
+                  ASSERT_TRUE(packColumnsVector(c0, std::min(c0 + span, cols), src.data(), begin, end, cols, load, f, mode, p0, layout,
+                                                vec.data()));
                 mxjit_cold_pack_token_columns_bf16(src.data(), begin, end, m, cols, 0, cols, 0, load, int32_t(f), int32_t(mode), 32, p0,
                                                    &layout, cold.data());
                 for (int64_t pair = (groupSizes[g] + 1) / 2; pair < layout.paddedPairs(groupSizes[g]); ++pair)
@@ -293,7 +295,7 @@ TEST(VectorCodec, TokenPackingVectorEqualsScalarInEveryLayout) {
                     ASSERT_EQ(reinterpret_cast<const uint32_t*>(vec.data())[layout.word(p0 + pair, c)], 0u) << "pad pair " << pair;
               }
               ASSERT_EQ(vec, cold) << (amx ? "amx" : "vdpbf16ps") << " operand " << which << " load " << load << " "
-                                   << elemFormatName(f) << " " << scaleModeName(mode) << " width " << width;
+                                   << elemFormatName(f) << " " << scaleModeName(mode) << " span " << span;
             }
 }
 

@@ -47,7 +47,7 @@ std::shared_ptr<const runtime::Kernel> runPrequantizedForward(Runtime& rt, runti
   std::memset(&args, 0, sizeof args);
   args.a = p.a.bytes(), args.b = qw.qdata.bytes(), args.bScales = qw.scales.bytes();
   args.offs = p.offs.data<int32_t>(), args.groups = p.experts, args.out = out.bytes(), args.m = p.m;
-  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), size_t(p.experts)}, 0);
+  runtime::runKernel(*kernel, args, {p.offs.data<int32_t>(), size_t(p.experts)}, RuntimeOptions{});
   return kernel;
 }
 
