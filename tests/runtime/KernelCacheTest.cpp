@@ -52,6 +52,25 @@ TEST(KernelCache, SecondCallCompilesNothing) {
   EXPECT_EQ(rt.stats().kernels, 2u);
 }
 
+// MXJIT_TIME_STAGES: a call prints one line per stage that had work, naming the kernel's stage.
+TEST(KernelCache, TimeStagesPrintsEveryStageOfACall) {
+  RuntimeOptions o = quiet();
+  Runtime rt(o);
+  o.timeStages = true;
+  Runtime timed(o);
+  Forward f;
+  f.run(timed);  // the first call compiles
+  ::testing::internal::CaptureStderr();
+  f.run(timed);
+  const std::string lines = ::testing::internal::GetCapturedStderr();
+  int count = 0;
+  for (size_t at = 0; (at = lines.find("mxjit,stage,mxjit_mm2d3d", at)) != std::string::npos; ++at) ++count;
+  EXPECT_EQ(count, 2) << lines;  // pack_a and the multiply (two groups with rows)
+  ::testing::internal::CaptureStderr();
+  f.run(rt);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
 TEST(KernelCache, EightConcurrentFirstCallsCompileOnce) {
   Runtime rt(quiet());
   std::vector<Forward> calls(8);
