@@ -15,13 +15,14 @@ namespace mxjit::runtime {
 namespace {
 
 constexpr char kMagic[8] = {'M', 'X', 'J', 'I', 'T', 'O', 'B', 'J'};
-constexpr uint32_t kFormatVersion = 2;  // 2: the payload is an object bundle (ObjectBundle.h)
+constexpr uint32_t kFormatVersion = 3;  // 2: the payload is an object bundle (ObjectBundle.h); 3: build fingerprint
 
 struct Header {
   char magic[8];
   uint32_t formatVersion;
   uint32_t llvmMajor;
   KernelSpec spec;
+  uint64_t build;
   uint64_t objectSize;
   uint64_t objectChecksum;
 };
@@ -37,14 +38,14 @@ std::string ObjectDiskCache::pathFor(const std::string& stem, const KernelSpec& 
   return fmt::format("{}/{}-{:016x}.mxo", directory_, stem, KernelSpecHash{}(spec));
 }
 
-std::optional<std::string> ObjectDiskCache::load(const std::string& stem, const KernelSpec& spec) const {
+std::optional<std::string> ObjectDiskCache::load(const std::string& stem, const KernelSpec& spec, uint64_t build) const {
   std::ifstream in(pathFor(stem, spec), std::ios::binary);
   if (!in) return std::nullopt;
   Header h;
   if (!in.read(reinterpret_cast<char*>(&h), sizeof h)) return std::nullopt;  // truncated header
   if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.formatVersion != kFormatVersion ||
-      h.llvmMajor != MXJIT_LLVM_VERSION_MAJOR || !(h.spec == spec) || h.objectSize > (1ull << 30))
-    return std::nullopt;  // foreign, older or another key's file
+      h.llvmMajor != MXJIT_LLVM_VERSION_MAJOR || !(h.spec == spec) || h.build != build || h.objectSize > (1ull << 30))
+    return std::nullopt;  // foreign, older, another key's or another build's file
   std::string object(h.objectSize, '\0');
   if (!in.read(object.data(), static_cast<std::streamsize>(h.objectSize))) return std::nullopt;
   if (in.peek() != std::char_traits<char>::eof()) return std::nullopt;  // trailing bytes
@@ -52,13 +53,14 @@ std::optional<std::string> ObjectDiskCache::load(const std::string& stem, const 
   return object;
 }
 
-void ObjectDiskCache::store(const std::string& stem, const KernelSpec& spec, const std::string& object) const {
+void ObjectDiskCache::store(const std::string& stem, const KernelSpec& spec, uint64_t build, const std::string& object) const {
   Header h;
   std::memset(&h, 0, sizeof h);
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.formatVersion = kFormatVersion;
   h.llvmMajor = MXJIT_LLVM_VERSION_MAJOR;
   h.spec = spec;
+  h.build = build;
   h.objectSize = object.size();
   h.objectChecksum = fnv1a(object.data(), object.size());
   const std::string path = pathFor(stem, spec);

@@ -142,8 +142,12 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   plan.stem += fmt::format("_{:08x}", runtime::KernelSpecHash{}(spec) & 0xFFFFFFFFu);
 
   std::optional<std::vector<std::string>> objects;
+  // Objects on disk are this plan's only if the same plan (stages, constants, item grids) and the same
+  // helpers built them: a newer mxjit may lower the same key differently.
+  const std::string planText = plan.toString();
+  const uint64_t builtFrom = runtime::fnv1a(planText.data(), planText.size(), codegen::helpersFingerprint());
   if (disk)
-    if (std::optional<std::string> bundle = disk->load(plan.stem, spec)) objects = runtime::unbundleObjects(*bundle);
+    if (std::optional<std::string> bundle = disk->load(plan.stem, spec, builtFrom)) objects = runtime::unbundleObjects(*bundle);
   std::vector<std::string> entryNames;
   size_t modules = 0;  // one per stage and per stage part
   for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage)), modules += stage.part ? 2 : 1;
@@ -157,7 +161,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
       for (const codegen::CompiledStage& stage : compiled.stages)
         for (const auto& [phase, ms] : stage.phaseMs) fmt::print(stderr, "mxjit,codegen,{}:{},{:.3f}\n", stage.entryName, phase, ms);
     compiles.fetch_add(1, std::memory_order_relaxed);
-    if (disk) disk->store(plan.stem, spec, runtime::bundleObjects(*objects));
+    if (disk) disk->store(plan.stem, spec, builtFrom, runtime::bundleObjects(*objects));
     if (dumping) {
       const std::string stem = options.dumpDir + "/" + plan.stem;
       writeFile(stem + ".ll", compiled.llvmIr());

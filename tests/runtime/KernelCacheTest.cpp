@@ -2,6 +2,7 @@
 // shapes are different kernels, the on-disk cache serves a fresh runtime and survives damaged files,
 // and the portable target gives the same bits as AVX-512.
 #include "JitTestUtil.h"
+#include "KernelSpec.h"
 #include "mxjit/Ops.h"
 #include "reference/GroupedMM.h"
 
@@ -140,14 +141,19 @@ TEST(KernelCache, DiskCacheServesAFreshRuntimeAndSurvivesDamage) {
     EXPECT_EQ(differingElements(again.out, first.out), 0);
   }
   // Truncate; corrupt one byte of the object; stamp another format version (a file from another mxjit
-  // build): each is detected, recompiled and rewritten, never loaded.
-  for (int damage = 0; damage < 3; ++damage) {
+  // release); change the build fingerprint (objects of other helpers or another plan for the key): each
+  // is detected, recompiled and rewritten, never loaded.
+  for (int damage = 0; damage < 4; ++damage) {
     const auto size = fs::file_size(files[0]);
     if (damage == 0) fs::resize_file(files[0], size / 2);
     else {
+      // The header: magic (8 bytes), format and LLVM versions (4 each), the key, the build.
+      const size_t at[] = {0, size - 10, 8, 16 + sizeof(runtime::KernelSpec)};
       std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
-      f.seekp(static_cast<std::streamoff>(damage == 1 ? size - 10 : 8));  // 8: the format version after the magic
-      f.put(damage == 1 ? '\x5A' : '\x63');
+      f.seekg(static_cast<std::streamoff>(at[damage]));
+      const char was = static_cast<char>(f.get());
+      f.seekp(static_cast<std::streamoff>(at[damage]));
+      f.put(static_cast<char>(was ^ 0x5A));
     }
     Runtime rt(quiet("auto", dir.string()));
     Forward again;
