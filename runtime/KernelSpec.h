@@ -27,8 +27,10 @@ struct KernelSpec {
   uint8_t streamPanels;              // the weight-streaming plan (plan::streamWeightPanels): 1, or 2 where every group
                                      // has at most plan::kColumnTileRows rows (PlanOptions::columnTileGroups)
   uint8_t smallGroups;               // 2d2d on AMX hosts: every group within plan::kSmallGroupRows tokens (PlanOptions)
+  uint8_t unused8[2];                // named padding, zeroed: copies keep every byte the key compares
   int32_t block;                     // a's block (and b's, unless bBlock says otherwise)
   int32_t bBlock;                    // b's block when b is prequantized with its own block
+  int32_t unused32;
   int64_t k, n, groups;              // 2d3d: contraction K, columns N; 2d2d: out[g] is K x N
   uint64_t featuresHash;             // the target's full feature string
 
@@ -41,6 +43,8 @@ struct KernelSpec {
   bool operator==(const KernelSpec& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 };
 static_assert(std::is_trivially_copyable_v<KernelSpec>);
+// No padding: a copy need not copy padding bytes, and the key is hashed and compared byte by byte.
+static_assert(std::has_unique_object_representations_v<KernelSpec>);
 
 /// FNV-1a over bytes: the key hash and the disk cache's checksums.
 inline uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {

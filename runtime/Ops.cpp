@@ -55,14 +55,11 @@ void grouped_mm(const TensorView& a, const TensorView& w, WeightLayout layout, c
                 const QuantRecipe& recipe, const TensorView& out, Runtime& runtime) {
   const GroupedMMShape s = checkForward(a, w, layout, offs, recipe, out);
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&out, "out"}}) expectData(*t, name);
-  KernelSpec spec = gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout),
-                             recipe, GemmPass::Forward, s.k, s.n, s.experts);
-  runtime.impl().bucketGroups(spec, s.groups);
-  auto kernel = runtime.impl().kernelFor(
-      spec,
-      [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
-      {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
-  runtime::runKernel(*kernel, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs), runtime.options());
+  const KernelSpec spec = gemmSpec(SpecKind::Gemm2d3d, a.dtype, w.dtype, out.dtype, ir::OperandLayout::MK, weightOperand(layout),
+                                   recipe, GemmPass::Forward, s.k, s.n, s.experts);
+  runtime.impl().runGemm2d3d(
+      spec, s.groups, [&] { return runtime::forwardModule(a.dtype, w.dtype, layout, recipe, out.dtype); },
+      {{"K", s.k}, {"N", s.n}, {"E", s.experts}}, kernelArgs(a.data, w.data, offs, out.data, s.m), offsSpan(offs));
   runtime::zeroRowsPastLastGroup(out, s.groups);
 }
 
@@ -76,13 +73,8 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
   for (auto [t, name] : {std::pair{&a, "A"}, {&w, "W"}, {&gradOut, "grad_out"}, {&gradA, "grad_A"}, {&gradB, "grad_B"}})
     expectData(*t, name);
   // dgrad is a 2d3d over B^T: contraction N, columns K, the weight layout flipped by fold-relayouts.
-  KernelSpec dgradSpec = gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,
-                                  ir::flipped(weightOperand(layout)), recipe, GemmPass::Dgrad, d.n, d.k, d.experts);
-  runtime.impl().bucketGroups(dgradSpec, d.groups);
-  auto dgrad = runtime.impl().kernelFor(
-      dgradSpec,
-      [&] { return runtime::dgradModule(gradOut.dtype, w.dtype, layout, recipe, gradA.dtype); },
-      {{"K", d.k}, {"N", d.n}, {"E", d.experts}});
+  const KernelSpec dgradSpec = gemmSpec(SpecKind::Gemm2d3d, gradOut.dtype, w.dtype, gradA.dtype, ir::OperandLayout::MK,
+                                        ir::flipped(weightOperand(layout)), recipe, GemmPass::Dgrad, d.n, d.k, d.experts);
   KernelSpec wgradSpec = gemmSpec(SpecKind::Gemm2d2d, a.dtype, gradOut.dtype, gradB.dtype, ir::OperandLayout::MK,
                                   ir::OperandLayout::MN, recipe, GemmPass::Wgrad, g.k, g.n, g.experts);
   runtime.impl().bucketTokenGroups(wgradSpec, g.groups);
@@ -90,7 +82,9 @@ void grouped_mm_backward(const TensorView& a, const TensorView& w, WeightLayout 
       wgradSpec,
       [&] { return runtime::wgradModule(a.dtype, gradOut.dtype, recipe, gradB.dtype); },
       {{"K", g.k}, {"N", g.n}, {"E", g.experts}});
-  runtime::runKernel(*dgrad, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs), runtime.options());
+  runtime.impl().runGemm2d3d(
+      dgradSpec, d.groups, [&] { return runtime::dgradModule(gradOut.dtype, w.dtype, layout, recipe, gradA.dtype); },
+      {{"K", d.k}, {"N", d.n}, {"E", d.experts}}, kernelArgs(gradOut.data, w.data, offs, gradA.data, d.m), offsSpan(offs));
   runtime::zeroRowsPastLastGroup(gradA, d.groups);
   runtime::runKernel(*wgrad, kernelArgs(a.data, gradOut.data, offs, gradB.data, g.m), offsSpan(offs), runtime.options());
 }

@@ -26,14 +26,16 @@ std::vector<Range> groupRows(std::span<const int32_t> offs, int64_t m) {
 }  // namespace
 
 std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::Stage& stage, std::span<const int32_t> offs,
-                                     int64_t m) {
+                                     int64_t m, GroupRows rows) {
   const std::vector<Range> groups = groupRows(offs, m);
   std::vector<abi::WorkItem> items;
   int64_t scaleRow = 0;  // grouped quantize: first scale row of each group
   for (int64_t g = 0; g < static_cast<int64_t>(groups.size()); ++g) {
     const Range r = groups[g];
-    if (stage.skipEmptyGroups && r.begin == r.end) continue;
-    switch (stage.grid) {
+    const int64_t size = r.end - r.begin;
+    const bool skipped = (stage.skipEmptyGroups && size == 0) || (rows == GroupRows::UpToColumnTileRows && size > plan::kColumnTileRows) ||
+                         (rows == GroupRows::PastColumnTileRows && size <= plan::kColumnTileRows);
+    if (!skipped) switch (stage.grid) {
     case plan::ItemGrid::GroupPanels:
     case plan::ItemGrid::GroupColumnTiles:
       for (int64_t t = 0; t < stage.tiles; ++t) items.push_back({g, r.begin, r.end, t, scaleRow});
@@ -76,14 +78,15 @@ float* threadBuffer(int which, int64_t floats) {
 
 }  // namespace
 
-void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, const RuntimeOptions& options) {
+void runKernel(const Kernel& kernel, abi::KernelArgs args, std::span<const int32_t> offs, const RuntimeOptions& options,
+               GroupRows rows) {
   const plan::KernelPlan& plan = kernel.plan;
   args.packedA = threadBuffer(0, std::max<int64_t>(plan.packedAFloats(args.m), 1));
   args.packedB = threadBuffer(1, std::max<int64_t>(plan.packedBFloats(args.m), 1));
   const int64_t scratchFloats = std::max<int64_t>(plan.threadScratchFloats(), 1);
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   for (size_t s = 0; s < plan.stages.size(); ++s) {
-    const std::vector<abi::WorkItem> items = workItems(plan, plan.stages[s], offs, args.m);
+    const std::vector<abi::WorkItem> items = workItems(plan, plan.stages[s], offs, args.m, rows);
     const abi::KernelFn entry = kernel.entries[s];
     const int64_t count = static_cast<int64_t>(items.size());
     if (count == 0) continue;

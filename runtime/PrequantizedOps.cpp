@@ -153,24 +153,21 @@ void prequantizedForward(const TensorView& aValues, const MXTensorView* aMx, con
   spec.block = aMx ? aMx->block : recipe.block;
   spec.bBlock = w.block();  // the weights' own block (may differ from the activations')
   spec.k = s.k, spec.n = s.n, spec.groups = s.experts;
-  runtime.impl().bucketGroups(spec, s.groups);
   const std::optional<runtime::PrequantizedOperand> aOperand =
       aMx ? std::optional(runtime::PrequantizedOperand{aMx->elem, aMx->block}) : std::nullopt;
-  auto kernel = runtime.impl().kernelFor(
-      spec,
-      [&] {
-        return runtime::prequantizedForwardModule(aValues.dtype, aOperand, {w.elem(), w.block()}, w.operandLayout(), recipe,
-                                                  out.dtype);
-      },
-      {{"K", s.k}, {"N", s.n}, {"E", s.experts}});
-
   abi::KernelArgs args;
   std::memset(&args, 0, sizeof args);
   args.a = aMx ? aMx->qdata.data : aValues.data;
   args.aScales = aScales.data;
   args.b = w.packed ? static_cast<const void*>(w.packed->codes().data()) : w.mx->qdata.data, args.bScales = wScales.data;
   args.offs = offs.as<const int32_t>(), args.groups = s.experts, args.out = out.data, args.m = s.m;
-  runtime::runKernel(*kernel, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)}, runtime.options());
+  runtime.impl().runGemm2d3d(
+      spec, s.groups,
+      [&] {
+        return runtime::prequantizedForwardModule(aValues.dtype, aOperand, {w.elem(), w.block()}, w.operandLayout(), recipe,
+                                                  out.dtype);
+      },
+      {{"K", s.k}, {"N", s.n}, {"E", s.experts}}, args, {offs.as<const int32_t>(), static_cast<size_t>(s.experts)});
   runtime::zeroRowsPastLastGroup(out, s.groups);
 }
 

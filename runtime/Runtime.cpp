@@ -99,13 +99,30 @@ runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spe
   return kernel;
 }
 
-void Runtime::Impl::bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const {
+std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::KernelSpec& spec,
+                                                            const std::vector<GroupRange>& groups) const {
   int64_t largest = 0, rows = 0;
-  for (const GroupRange& g : groups) largest = std::max(largest, g.size()), rows += g.size();
+  bool small = false;  // a group of 1..kColumnTileRows rows
+  for (const GroupRange& g : groups)
+    largest = std::max(largest, g.size()), rows += g.size(), small |= g.size() > 0 && g.size() <= plan::kColumnTileRows;
   const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
-  spec.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
-                                                 : gemmPlan == GemmPlan::Stream;
-  if (spec.streamPanels && largest <= plan::kColumnTileRows && columnTilesApply(spec)) spec.streamPanels = 2;
+  runtime::KernelSpec panels = spec;
+  panels.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
+                                                   : gemmPlan == GemmPlan::Stream;
+  if (!panels.streamPanels || !small || !columnTilesApply(spec)) return {{panels, runtime::GroupRows::Any}};
+  runtime::KernelSpec columns = panels;
+  columns.streamPanels = 2;
+  if (largest <= plan::kColumnTileRows) return {{columns, runtime::GroupRows::Any}};
+  return {{columns, runtime::GroupRows::UpToColumnTileRows}, {panels, runtime::GroupRows::PastColumnTileRows}};
+}
+
+void Runtime::Impl::runGemm2d3d(const runtime::KernelSpec& spec, const std::vector<GroupRange>& groups,
+                                const std::function<ir::Module()>& build, const std::map<std::string, int64_t>& bindings,
+                                const abi::KernelArgs& args, std::span<const int32_t> offs) {
+  const std::vector<Route> routes = routeGroups(spec, groups);
+  std::vector<runtime::KernelCache::KernelPtr> kernels;  // all of them first: a failed compile runs nothing
+  for (const Route& r : routes) kernels.push_back(kernelFor(r.spec, build, bindings));
+  for (size_t i = 0; i < routes.size(); ++i) runtime::runKernel(*kernels[i], args, offs, options, routes[i].rows);
 }
 
 void Runtime::Impl::bucketTokenGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const {

@@ -4,6 +4,7 @@
 #include "JitEngine.h"
 #include "KernelCache.h"
 #include "ObjectDiskCache.h"
+#include "Parallel.h"
 #include "Target.h"
 #include "ir/Op.h"
 #include "mxjit/Runtime.h"
@@ -24,9 +25,19 @@ struct Runtime::Impl {
   runtime::KernelCache::KernelPtr kernelFor(runtime::KernelSpec spec, const std::function<ir::Module()>& build,
                                             const std::map<std::string, int64_t>& bindings);
 
-  /// Marks `spec` for the weight-streaming plan where it pays for these groups (plan::streamWeightPanels),
-  /// or as options.gemmPlan forces.
-  void bucketGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
+  /// The kernels of a 2d3d call and the groups each takes: `spec` marked for the weight-streaming plan
+  /// where it pays for these groups (plan::streamWeightPanels), or as options.gemmPlan forces, and for
+  /// column tiles where every group has 1..plan::kColumnTileRows rows; where only some have, two: the
+  /// column-tile kernel for those, the whole-panel one for the rest (each a kernel of its own, as a
+  /// call of only such groups would compile: one mixed kernel compiled in 35-43 ms, over the budget).
+  struct Route {
+    runtime::KernelSpec spec;
+    runtime::GroupRows rows;
+  };
+  std::vector<Route> routeGroups(const runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
+  /// Gets (compiling on a miss) and runs the kernels routeGroups gives, on `args`.
+  void runGemm2d3d(const runtime::KernelSpec& spec, const std::vector<GroupRange>& groups, const std::function<ir::Module()>& build,
+                   const std::map<std::string, int64_t>& bindings, const abi::KernelArgs& args, std::span<const int32_t> offs);
   /// 2d2d (wgrad): whether every group is decode-size, where AMX hosts take the AVX512-BF16 kernel.
   void bucketTokenGroups(runtime::KernelSpec& spec, const std::vector<GroupRange>& groups) const;
 

@@ -24,9 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // Runs `call` on a runtime capped to AVX512-BF16 and, on AMX hosts, on the host's own target (tdpbf16ps
-// on the tiles), each dumping its compiles, and expects plans in column tiles; where the host lacks
-// AVX512-BF16, on the host's own target with no expectation on the plan.
-template <class Call> void onColumnTileRuntimes(Call call) {
+// on the tiles), each dumping its compiles, and expects plans in column tiles (with `planHas` too); where
+// the host lacks AVX512-BF16, on the host's own target with no expectation on the plan.
+template <class Call> void onColumnTileRuntimes(Call call, const std::string& planHas = " column_tiles") {
   for (const char* target : {"avx512bf16", "auto"}) {
     const fs::path dumps = fs::temp_directory_path() / ("mxjit_column_tiles_" + std::to_string(::getpid()));
     RuntimeOptions options;
@@ -43,6 +43,7 @@ template <class Call> void onColumnTileRuntimes(Call call) {
     for (const auto& e : fs::directory_iterator(dumps))
       if (e.path().string().ends_with(".plan.txt")) plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str();
     EXPECT_THAT(plans, ::testing::HasSubstr(" column_tiles")) << rt->targetName();
+    EXPECT_THAT(plans, ::testing::HasSubstr(planHas)) << rt->targetName();
     fs::remove_all(dumps);
   }
 }
@@ -120,6 +121,36 @@ TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
                 << (narrow ? " narrow" : " wide");
           });
         }
+}
+
+// Jagged decode: groups of 1..8 rows beside larger ones (9, 23, 40) and an idle one. The small groups go
+// to the column-tile kernel, the others to the whole-panel one (two kernels, each run over its groups:
+// Runtime::Impl::routeGroups); fp8 weights (blocks of 32, some scales outside the fast range) and bf16
+// weights quantized on the fly, N = 72 (a partial panel).
+TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
+  const std::vector<int32_t> sizes = {1, 9, 0, 8, 23, 3, 40};
+  for (bool fp8 : {true, false}) {
+    GemmProblem p = makeProblem(sizes, 0, 256, 72, /*enk=*/true, 41);
+    makeNarrow(p.w, 9);
+    const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+    HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+    formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+    qw.scales.data<uint8_t>()[(0 * 72 + 6) * 8 + 3] = 240;  // expert 0 (one row), column 6, block 3
+    qw.scales.data<uint8_t>()[(4 * 72 + 6) * 8 + 3] = 240;  // expert 4 (23 rows), the same place
+    const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
+    const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+    if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
+    else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+    onColumnTileRuntimes(
+        [&](Runtime& rt) {
+          if (fp8)
+            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
+                       p.offs.view(), recipe, got.view(), rt);
+          else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
+          EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
+        },
+        "mxjit_decode_2d3d_");
+  }
 }
 
 }  // namespace
