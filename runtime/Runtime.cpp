@@ -109,8 +109,11 @@ std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::Kern
   runtime::KernelSpec panels = spec;
   panels.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
                                                    : gemmPlan == GemmPlan::Stream;
-  if (!panels.streamPanels || !small || !columnTilesApply(spec)) return {{panels, runtime::GroupRows::Any}};
-  runtime::KernelSpec columns = panels;
+  // Small groups stream their weights once in column tiles whatever the others take (whole panels, or
+  // row tiles, which would pack every small group's weights first), unless a plan is forced.
+  const bool columnTiles = gemmPlan == GemmPlan::Auto || (gemmPlan == GemmPlan::Stream && panels.streamPanels);
+  if (!columnTiles || !small || !columnTilesApply(spec)) return {{panels, runtime::GroupRows::Any}};
+  runtime::KernelSpec columns = spec;
   columns.streamPanels = 2;
   if (largest <= plan::kColumnTileRows) return {{columns, runtime::GroupRows::Any}};
   return {{columns, runtime::GroupRows::UpToColumnTileRows}, {panels, runtime::GroupRows::PastColumnTileRows}};
