@@ -131,7 +131,12 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   vec::putTokenBlockAnyValues(src, begin, end, first, n, cols, c0, width, ElemFormat(elem), ScaleMode(mode), p0, *layout, dst);
 }
 
-const ColdPathSymbol kColdPathSymbols[11] = {
+extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_pack_pair_rows(
+    const uint16_t* rows, int64_t stride, int64_t n, int32_t elem, int32_t mode, bool swapPairs, uint32_t* words) {
+  vec::packPairRowsAnyValues(rows, stride, n, ElemFormat(elem), ScaleMode(mode), swapPairs, words);
+}
+
+const ColdPathSymbol kColdPathSymbols[12] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
@@ -143,5 +148,6 @@ const ColdPathSymbol kColdPathSymbols[11] = {
     {"mxjit_cold_quantize_column_tile", reinterpret_cast<void*>(&mxjit_cold_quantize_column_tile)},
     {"mxjit_cold_column_tile_step", reinterpret_cast<void*>(&mxjit_cold_column_tile_step)},
     {"mxjit_cold_pack_token_block", reinterpret_cast<void*>(&mxjit_cold_pack_token_block)},
+    {"mxjit_cold_pack_pair_rows", reinterpret_cast<void*>(&mxjit_cold_pack_pair_rows)},
 };
 }  // namespace mxjit::helpers

@@ -34,6 +34,12 @@ void mxjit_cold_pack_token_columns_bf16(const void* src, int64_t begin, int64_t 
                                         int32_t block, int64_t p0, const mxjit::helpers::TokenPairLayout* layout,
                                         uint16_t* dst);
 
+/// `n` rows of 32 bf16 columns `stride` apart quantized along the rows as one block (a scale per column)
+/// and dequantized, as n / 2 pair rows of a 32-column panel at words (vec::packPairRowsAnyValues): the
+/// blocks of the weight-streaming packer with fp8 subnormals or NaN (vec::packQuantizedPanels).
+void mxjit_cold_pack_pair_rows(const uint16_t* rows, int64_t stride, int64_t n, int32_t elem, int32_t mode, bool swapPairs,
+                               uint32_t* words);
+
 /// One block of tokens [first, first + n) of a 2d2d operand's group [begin, end), `width` (16 or 32)
 /// columns from c0, quantized in 16-bit lanes where they can, else through the fp32 codec, as token pairs
 /// from pair p0 in `layout` (vec::putTokenBlockAnyValues): the vector packer's blocks with fp8
@@ -85,5 +91,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[11];
+extern const ColdPathSymbol kColdPathSymbols[12];
 }  // namespace mxjit::helpers

@@ -207,6 +207,26 @@ MXJIT_AVX512 __m512i join32(__m512i first, __m512i second) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(first)), _mm512_cvtepi32_epi16(second), 1);
 }
 
+/// `n` (even) rows of 32 bf16 columns, `stride` apart, quantized along the rows (one block, a scale per
+/// column) in 16-bit lanes where they can, else through the fp32 codec register by register, and
+/// dequantized, as n / 2 pair rows of a 32-column panel from words (pairs swapped when asked): the
+/// runtime's cold path for blocks with values the lanes cannot do (packQuantizedPanels).
+MXJIT_AVX512 void packPairRowsAnyValues(const uint16_t* rows, int64_t stride, int64_t n, ElemFormat elem, ScaleMode mode,
+                                        bool swapPairs, uint32_t* words) {
+  __m512i amax = _mm512_setzero_si512();
+  for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_loadu_si512(rows + i * stride)));
+  const __m512i codes = scaleCodes16(amax, elem, mode);
+  LaneGrid grid;
+  const bool inLanes = laneGrid(codes, elem, &grid);
+  const PairInterleave interleave = pairInterleave(swapPairs);
+  for (int64_t i = 0; i < n; i += 2) {
+    __m512i even, odd;
+    quantizeDequantizeRowPair(_mm512_loadu_si512(rows + i * stride), _mm512_loadu_si512(rows + (i + 1) * stride), grid, inLanes,
+                              codes, elem, mode, &even, &odd);
+    storeInterleaved(even, odd, interleave, words, i);
+  }
+}
+
 /// Panels tile .. tile + panels - 1 (32 columns each, panels <= kMaxPanels) of group g's bf16 B (logically
 /// [K, N]) quantized along K in blocks of `block` and dequantized (fused quantize), as packDequantizedPanel
 /// lays them out, panel p at dst + p * width * 32.
@@ -237,38 +257,41 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
   }
   // Columns are contiguous: a block is `block` rows, one scale per column (lane). Rows are N apart (each
   // on its own page, often one cache set), so one pass over a block reads every panel's columns of a
-  // row together (panels x 64 bytes a visit) and stages them for the quantize pass.
+  // row together (panels x 64 bytes a visit), finds each column's largest and least |x| and stages the
+  // rows for the quantize pass, which, where the bounds say every value rounds in the 16-bit lanes, is a
+  // loop with no check or call in it (as packTokenColumns); other blocks go to the runtime's cold path.
   const PairInterleave interleave = pairInterleave(swapPairs);
   alignas(64) uint16_t staged[256 * NR];
   const int64_t rowWords = panels * NR;  // staged bf16 values per row
   const bool stage = block * rowWords <= 256 * NR;
   for (int64_t k0 = 0; k0 < K; k0 += block) {
-    __m512i amax[kMaxPanels];
-    for (int64_t p = 0; p < panels; ++p) amax[p] = _mm512_setzero_si512();
+    __m512i amax[kMaxPanels], leastLessOne[kMaxPanels];
+    for (int64_t p = 0; p < panels; ++p) amax[p] = _mm512_setzero_si512(), leastLessOne[p] = _mm512_set1_epi16(-1);
     for (int64_t k = k0; k < k0 + block; ++k) {
       const uint16_t* row = x + (g * K + k) * N + j0;
       if (k + block < K)  // every line this visit reads, a block ahead
         for (int64_t p = 0; p < panels; ++p) _mm_prefetch(reinterpret_cast<const char*>(row + block * N + NR * p), _MM_HINT_T0);
       for (int64_t p = 0; p < panels; ++p) {
-        const __m512i v = _mm512_loadu_si512(row + NR * p);
-        amax[p] = _mm512_max_epu16(amax[p], magnitudes16(v));
+        const __m512i v = _mm512_loadu_si512(row + NR * p), m = magnitudes16(v);
+        amax[p] = _mm512_max_epu16(amax[p], m);
+        leastLessOne[p] = _mm512_min_epu16(leastLessOne[p], _mm512_sub_epi16(m, _mm512_set1_epi16(1)));
         if (stage) _mm512_store_si512(staged + (k - k0) * rowWords + NR * p, v);
       }
     }
     // Not unrolled: the plan's panel count is a constant, and eight copies of this body cost compile time.
 MXJIT_NO_UNROLL
     for (int64_t p = 0; p < panels; ++p) {
-      uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR);
-      const __m512i codes = scaleCodes16(amax[p], elem, mode);
+      uint32_t* words = reinterpret_cast<uint32_t*>(dst + p * width * NR) + (k0 / 2) * NR;
+      const uint16_t* rows = stage ? staged + p * NR : x + (g * K + k0) * N + j0 + p * NR;
+      const int64_t stride = stage ? rowWords : N;
       LaneGrid grid;
-      const bool inLanes = laneGrid(codes, elem, &grid);
-      for (int64_t k = k0; k < k0 + block; k += 2) {
-        const uint16_t* row = stage ? staged + (k - k0) * rowWords + p * NR : x + (g * K + k) * N + j0 + p * NR;
-        const __m512i rowK = _mm512_loadu_si512(row), rowNext = _mm512_loadu_si512(row + (stage ? rowWords : N));
-        __m512i even, odd;
-        quantizeDequantizeRowPair(rowK, rowNext, grid, inLanes, codes, elem, mode, &even, &odd);
-        storeInterleaved(even, odd, interleave, words, k);
+      if (!blocksInLanes(amax[p], leastLessOne[p], elem, mode, &grid)) {
+        mxjit_cold_pack_pair_rows(rows, stride, block, int32_t(elem), int32_t(mode), swapPairs, words);
+        continue;
       }
+      for (int64_t i = 0; i < block; i += 2)
+        storeInterleaved(quantizeDequantizeInLanes(_mm512_loadu_si512(rows + i * stride), grid, elem, mode),
+                         quantizeDequantizeInLanes(_mm512_loadu_si512(rows + (i + 1) * stride), grid, elem, mode), interleave, words, i);
     }
   }
 MXJIT_NO_UNROLL
