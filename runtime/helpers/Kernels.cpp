@@ -168,9 +168,11 @@ MXJIT_PACK_TARGET inline void packTokens(const abi::KernelArgs* args, const abi:
       vec::packTokenColumns(static_cast<const uint16_t*>(src), begin, end, cols, c, vectorEnd, load, ElemFormat(elem),
                             ScaleMode(mode), block, p0, layout, dst))
     c = vectorEnd;
-  if (c < last)
+  if (c < last) {
+    const TokenPairLayout escapes = layout;  // a copy: an address that escapes keeps `layout` from being folded above
     mxjit_cold_pack_token_columns_bf16(src, begin, end, args->m, cols, c, last, transposed, load, elem, mode, block, p0,
-                                       &layout, dst);
+                                       &escapes, dst);
+  }
 }
 
 /// The two 2d2d operands (0: A, `K` columns; 1: grad_out, `N` columns) in one packing stage: its items are

@@ -407,7 +407,8 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
         __m512i amax, leastLessOne;
         columnMagnitudeBounds(src + first * cols + c, n, cols, width == 32 ? 0xFFFFFFFFu : 0xFFFFu, &amax, &leastLessOne);
         if (!blocksInLanes(amax, leastLessOne, elem, mode, &grid)) {
-          mxjit_cold_pack_token_block(src, begin, end, first, n, cols, c, width, int32_t(elem), int32_t(mode), p0, &layout, dst);
+          const TokenPairLayout escapes = layout;  // the call sees a copy: `layout` stays known (panels or not)
+          mxjit_cold_pack_token_block(src, begin, end, first, n, cols, c, width, int32_t(elem), int32_t(mode), p0, &escapes, dst);
           continue;
         }
       }
