@@ -43,7 +43,7 @@ std::string operandText(const OperandPlan& o) {
 }  // namespace
 
 bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx) {
-  if (largestGroupRows <= kSmallGroupRows) return true;
+  if (largestGroupRows <= kSmallGroupRows || meanGroupRows <= kSmallGroupRows) return true;
   return !amx && meanGroupRows * k * 2 <= kStreamRowsBytes;
 }
 

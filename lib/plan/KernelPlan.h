@@ -23,9 +23,12 @@ constexpr int64_t kStreamRowsBytes = int64_t(1) << 20;
 
 /// Whether a 2d3d GEMM takes the weight-streaming plan: items are (group, 32-column weight panel), each
 /// panel decoded once into this thread's cache and used at once by every row of its group, instead of
-/// decoding all the weights to memory up front and walking row tiles. Small groups (decode) always do;
-/// medium groups do where their rows fit kStreamRowsBytes (measured 25% faster at 256 rows, K = 1024,
-/// equal at 2048 rows); AMX targets keep their tile plan for anything larger than decode.
+/// decoding all the weights to memory up front and walking row tiles. Small groups (decode) always do,
+/// and so do decode-size calls with a few larger groups (jagged routing: a mean group within
+/// kSmallGroupRows; on the AMX host the row-tile plan made such a call 1.6-6x slower than a uniform
+/// one, packing every group's weights first); medium groups do where their rows fit kStreamRowsBytes
+/// (measured 25% faster at 256 rows, K = 1024, equal at 2048 rows); AMX targets keep their tile plan for
+/// anything larger than decode.
 bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx);
 
 /// 32-column weight panels per item of the AVX512-BF16 weight-streaming stage (and of the row-tile

@@ -93,6 +93,9 @@ TEST(PlanChoice, WeightStreamingFollowsGroupSize) {
   EXPECT_FALSE(plan::streamWeightPanels(2048, 2048, 2048, false));  // 8 MiB of rows
   EXPECT_TRUE(plan::streamWeightPanels(4096, 512, 1024, false));     // jagged: the mean decides
   EXPECT_FALSE(plan::streamWeightPanels(4096, 513, 1024, false));
+  // Jagged decode on AMX: a few groups past kSmallGroupRows, the mean within it, still stream.
+  EXPECT_TRUE(plan::streamWeightPanels(40, plan::kSmallGroupRows, 4096, true));
+  EXPECT_FALSE(plan::streamWeightPanels(40, plan::kSmallGroupRows + 1, 4096, true));
 }
 
 }  // namespace

@@ -41,8 +41,9 @@ TEST(KernelCache, SecondCallCompilesNothing) {
   EXPECT_EQ(rt.stats().compiles, 1u);
   EXPECT_EQ(rt.stats().hits, 1u);
   // M_total and offs are runtime values: other routing of the same shapes reuses the kernel (within its
-  // bucket of group sizes: here no group of 1..8 rows).
-  GemmProblem other = makeProblem({9, 50, 12}, 3, 64, 32, true, 2);
+  // bucket of group sizes: here a mean within 16 rows, weights streamed on every target, and no group of
+  // 1..8 rows).
+  GemmProblem other = makeProblem({10, 12, 11}, 3, 64, 32, true, 2);
   HostTensor out(DType::BF16, {other.m, other.n});
   grouped_mm(other.a.view(), other.w.view(), WeightLayout::ENK, other.offs.view(), QuantRecipe{}, out.view(), rt);
   EXPECT_EQ(rt.stats().compiles, 1u);
@@ -55,7 +56,7 @@ TEST(KernelCache, SecondCallCompilesNothing) {
   // Groups of 1..8 rows beside larger ones: the column-tile kernel for them (new), the whole-panel one
   // for the rest (the first call's).
   const uint64_t hits = rt.stats().hits;
-  GemmProblem mixed = makeProblem({1, 50, 7}, 3, 64, 32, true, 2);
+  GemmProblem mixed = makeProblem({1, 30, 7}, 3, 64, 32, true, 2);
   HostTensor out3(DType::BF16, {mixed.m, mixed.n});
   grouped_mm(mixed.a.view(), mixed.w.view(), WeightLayout::ENK, mixed.offs.view(), QuantRecipe{}, out3.view(), rt);
   EXPECT_EQ(rt.stats().compiles, 3u);
