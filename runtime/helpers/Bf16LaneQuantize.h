@@ -75,6 +75,13 @@ MXJIT_AVX512 __m512i scaleCodes16(__m512i amax, ElemFormat f, ScaleMode mode) {
                             _mm512_cvtepi32_epi16(scaleCodes(high, f, mode)), 1);
 }
 
+/// Folds 32 |x| patterns (one per 16-bit lane) into the bounds blocksInLanes takes; start from zero and
+/// all ones.
+MXJIT_AVX512 void foldMagnitudeBounds(__m512i magnitudes, __m512i* amax, __m512i* leastLessOne) {
+  *amax = _mm512_max_epu16(*amax, magnitudes);
+  *leastLessOne = _mm512_min_epu16(*leastLessOne, _mm512_sub_epi16(magnitudes, _mm512_set1_epi16(1)));
+}
+
 /// roundToGrid's check for whole blocks at once, one per 16-bit lane: `amax` the largest |x| pattern in
 /// each lane's block, `leastLessOne` the least |x| pattern less one (a zero wraps to 0xFFFF, the least of
 /// no value). True, with the lanes' grid, where every value of every block rounds in the lanes.

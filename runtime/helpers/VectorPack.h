@@ -207,14 +207,24 @@ MXJIT_AVX512 __m512i join32(__m512i first, __m512i second) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi32_epi16(first)), _mm512_cvtepi32_epi16(second), 1);
 }
 
+/// Each column's largest |x| pattern (`amax`) and least less one (`leastLessOne`; zeros wrap to 0xFFFF)
+/// over n rows `stride` apart, in the 16-bit lanes `columns` selects (the others 0 and 0xFFFF).
+MXJIT_AVX512 void columnMagnitudeBounds(const uint16_t* rows, int64_t n, int64_t stride, __mmask32 columns, __m512i* amax,
+                                        __m512i* leastLessOne) {
+  *amax = _mm512_setzero_si512();
+  *leastLessOne = _mm512_set1_epi16(-1);
+  for (int64_t i = 0; i < n; ++i)
+    foldMagnitudeBounds(magnitudes16(_mm512_maskz_loadu_epi16(columns, rows + i * stride)), amax, leastLessOne);
+}
+
 /// `n` (even) rows of 32 bf16 columns, `stride` apart, quantized along the rows (one block, a scale per
 /// column) in 16-bit lanes where they can, else through the fp32 codec register by register, and
 /// dequantized, as n / 2 pair rows of a 32-column panel from words (pairs swapped when asked): the
 /// runtime's cold path for blocks with values the lanes cannot do (packQuantizedPanels).
 MXJIT_AVX512 void packPairRowsAnyValues(const uint16_t* rows, int64_t stride, int64_t n, ElemFormat elem, ScaleMode mode,
                                         bool swapPairs, uint32_t* words) {
-  __m512i amax = _mm512_setzero_si512();
-  for (int64_t i = 0; i < n; ++i) amax = _mm512_max_epu16(amax, magnitudes16(_mm512_loadu_si512(rows + i * stride)));
+  __m512i amax, leastLessOne;
+  columnMagnitudeBounds(rows, n, stride, 0xFFFFFFFFu, &amax, &leastLessOne);
   const __m512i codes = scaleCodes16(amax, elem, mode);
   LaneGrid grid;
   const bool inLanes = laneGrid(codes, elem, &grid);
@@ -272,9 +282,8 @@ MXJIT_AVX512 bool packQuantizedPanels(const abi::KernelArgs* args, int64_t g, in
       if (k + block < K)  // every line this visit reads, a block ahead
         for (int64_t p = 0; p < panels; ++p) _mm_prefetch(reinterpret_cast<const char*>(row + block * N + NR * p), _MM_HINT_T0);
       for (int64_t p = 0; p < panels; ++p) {
-        const __m512i v = _mm512_loadu_si512(row + NR * p), m = magnitudes16(v);
-        amax[p] = _mm512_max_epu16(amax[p], m);
-        leastLessOne[p] = _mm512_min_epu16(leastLessOne[p], _mm512_sub_epi16(m, _mm512_set1_epi16(1)));
+        const __m512i v = _mm512_loadu_si512(row + NR * p);
+        foldMagnitudeBounds(magnitudes16(v), &amax[p], &leastLessOne[p]);
         if (stage) _mm512_store_si512(staged + (k - k0) * rowWords + NR * p, v);
       }
     }
@@ -324,19 +333,6 @@ MXJIT_AVX512 TokenPairSink tokenPairSink(uint32_t* words, const TokenPairLayout&
   return {words + layout.word(p0, c0), layout.panel ? layout.panel : layout.pairRows, layout.panel != 0};
 }
 
-/// Each column's largest |x| pattern (`amax`) and least less one (`leastLessOne`; zeros wrap to 0xFFFF)
-/// over n rows `cols` apart, in the 16-bit lanes `columns` selects (the others 0 and 0xFFFF).
-MXJIT_AVX512 void columnMagnitudeBounds(const uint16_t* rows, int64_t n, int64_t cols, __mmask32 columns, __m512i* amax,
-                                        __m512i* leastLessOne) {
-  *amax = _mm512_setzero_si512();
-  *leastLessOne = _mm512_set1_epi16(-1);
-  for (int64_t i = 0; i < n; ++i) {
-    const __m512i m = magnitudes16(_mm512_maskz_loadu_epi16(columns, rows + i * cols));
-    *amax = _mm512_max_epu16(*amax, m);
-    *leastLessOne = _mm512_min_epu16(*leastLessOne, _mm512_sub_epi16(m, _mm512_set1_epi16(1)));
-  }
-}
-
 /// One block of tokens [first, first + n) of the group [begin, end) (see packTokenColumns), `width` (16
 /// or 32) columns from c0, each row pair through quantize(rowE, rowO, &e, &o), as pairs from p0 in
 /// `layout`. The group's last block also writes the pad pairs (and flushes column-major layouts' run of 16).
@@ -375,9 +371,10 @@ MXJIT_AVX512 void putTokenBlockAnyValues(const uint16_t* src, int64_t begin, int
   const __m512i codes = scaleCodes16(amax, elem, mode);
   LaneGrid grid;
   const bool inLanes = laneGrid(codes, elem, &grid);
-  putTokenBlock(src, begin, end, first, n, cols, c0, width, p0, layout, dst, [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
-    quantizeDequantizeRowPair(a, b, grid, inLanes, codes, elem, mode, qa, qb);
-  });
+  putTokenBlock(src, begin, end, first, n, cols, c0, width, p0, layout, dst,
+                [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
+                  quantizeDequantizeRowPair(a, b, grid, inLanes, codes, elem, mode, qa, qb);
+                });
 }
 
 /// 2d2d (wgrad) operand packing for columns [c0, c1) (c0 and c1 - c0 multiples of 16) of a row-major [M,
@@ -412,10 +409,11 @@ MXJIT_AVX512 bool packTokenColumns(const uint16_t* src, int64_t begin, int64_t e
           continue;
         }
       }
-      putTokenBlock(src, begin, end, first, n, cols, c, width, p0, layout, dst, [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
-        *qa = quantize ? quantizeDequantizeInLanes(a, grid, elem, mode) : a;
-        *qb = quantize ? quantizeDequantizeInLanes(b, grid, elem, mode) : b;
-      });
+      putTokenBlock(src, begin, end, first, n, cols, c, width, p0, layout, dst,
+                    [&](__m512i a, __m512i b, __m512i* qa, __m512i* qb) MXJIT_AVX512_LAMBDA {
+                      *qa = quantize ? quantizeDequantizeInLanes(a, grid, elem, mode) : a;
+                      *qb = quantize ? quantizeDequantizeInLanes(b, grid, elem, mode) : b;
+                    });
     }
   }
   return true;
