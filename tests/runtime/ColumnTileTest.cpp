@@ -155,4 +155,20 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
   }
 }
 
+// Training-size groups beside 1- and 2-row ones: the large group takes the row-tile plan (its rows
+// would not fit the streaming budget), the small ones the column-tile kernel, each run over its groups.
+TEST(ColumnTiles, SmallGroupsBesideTrainingSizeOnes) {
+  GemmProblem p = makeProblem({1, 1200, 2}, 0, 2048, 64, /*enk=*/true, 43);
+  makeNarrow(p.w, 10);
+  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+  HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
+  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+  onColumnTileRuntimes(
+      [&](Runtime& rt) {
+        grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
+        EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs, rt), 0) << rt.targetName();
+      },
+      2);
+}
+
 }  // namespace
