@@ -14,7 +14,7 @@
 // products summed in the same order). On AMX hosts the pair rows become B tiles for tdpbf16ps instead.
 // Compile time: fusing the multiply into a transposing decode makes one module of the kernel, on one
 // compile thread; with the slow steps out of it (a sixth of its compile time), the rows' stores in a
-// loop and the transpose's rounds combined apart (transpose::roundDone), a kernel compiles in 25-29 ms
+// loop and the transpose's rounds combined apart (transpose::roundDone), a kernel compiles in 25-30 ms
 // (was 31-35; the budget is 30).
 #pragma once
 #include "Bf16LaneQuantize.h"
@@ -142,15 +142,18 @@ MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t
   for (int t = 0; t < kColumnTileRows; ++t)
     // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
     // went through a general register and a shuffle.
-    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v, (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
+    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v,
+                              (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
 }
 
 /// The step at k that the fast paths cannot take (stepFromMemory) times the token rows, as multiplyPairRow:
 /// the runtime's cold path (mxjit_cold_column_tile_step) runs it for the kernels.
-MXJIT_COLUMN_TARGET void columnStepFromMemory(const ColumnTile& tile, int64_t k, const uint32_t* a, int64_t pairsPerRow, __m512* acc) {
+MXJIT_COLUMN_TARGET void columnStepFromMemory(const ColumnTile& tile, int64_t k, const uint32_t* a, int64_t pairsPerRow,
+                                              __m512* acc) {
   const int64_t depth = tile.K - k < tile.step ? tile.K - k : tile.step;
   const StepRows rows = stepFromMemory(tile, k, depth, tile.whole && k + tile.step <= tile.K, true);
-  for (int64_t q = 0; q < depth / 2; ++q) multiplyPairRow(acc, a, pairsPerRow, k / 2 + q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+  for (int64_t q = 0; q < depth / 2; ++q)
+    multiplyPairRow(acc, a, pairsPerRow, k / 2 + q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
 }
 
 /// Up to 8 token rows (packed by the pack_a stage: K bf16 each, pairs swapped; rows past nRows are read,
