@@ -204,13 +204,8 @@ CompiledStage compileUnit(const Unit& unit, const Target& target, const CodegenO
 
 std::string entryName(const plan::KernelPlan& plan, const plan::Stage& stage) { return plan.stem + "." + stage.name; }
 
-uint64_t helpersFingerprint() {
-  static const uint64_t hash = [] {
-    uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (size_t i = 0; i < mxjit_kernel_helpers_bc_size; ++i) h = (h ^ mxjit_kernel_helpers_bc[i]) * 1099511628211ull;
-    return h;
-  }();
-  return hash;
+std::string_view helperBitcode() {
+  return {reinterpret_cast<const char*>(mxjit_kernel_helpers_bc), mxjit_kernel_helpers_bc_size};
 }
 
 CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, const CodegenOptions& options) {

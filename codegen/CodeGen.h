@@ -8,6 +8,7 @@
 #include "plan/KernelPlan.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mxjit::codegen {
@@ -46,8 +47,8 @@ CompiledKernel compilePlan(const plan::KernelPlan& plan, const Target& target, c
 /// The entry symbol of a stage.
 std::string entryName(const plan::KernelPlan& plan, const plan::Stage& stage);
 
-/// What a kernel's objects were built from besides its plan: a hash of the helper bitcode (the disk
-/// cache's objects from other helpers, e.g. an older mxjit, are not loaded).
-uint64_t helpersFingerprint();
+/// The helper bitcode every kernel is built from (besides its plan): the disk cache hashes it, so objects
+/// from other helpers, e.g. an older mxjit, are not loaded.
+std::string_view helperBitcode();
 
 }  // namespace mxjit::codegen

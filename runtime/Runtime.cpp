@@ -164,8 +164,15 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   std::optional<std::vector<std::string>> objects;
   // Objects on disk are this plan's only if the same plan (stages, constants, item grids) and the same
   // helpers built them: a newer mxjit may lower the same key differently.
-  const std::string planText = plan.toString();
-  const uint64_t builtFrom = runtime::fnv1a(planText.data(), planText.size(), codegen::helpersFingerprint());
+  uint64_t builtFrom = 0;
+  if (disk) {
+    static const uint64_t helpers = [] {
+      const std::string_view bitcode = codegen::helperBitcode();
+      return runtime::fnv1a(bitcode.data(), bitcode.size());
+    }();
+    const std::string planText = plan.toString();
+    builtFrom = runtime::fnv1a(planText.data(), planText.size(), helpers);
+  }
   if (disk)
     if (std::optional<std::string> bundle = disk->load(plan.stem, spec, builtFrom)) objects = runtime::unbundleObjects(*bundle);
   std::vector<std::string> entryNames;

@@ -223,5 +223,4 @@ MXJIT_AVX512 void quantizeDequantizeRowPair(__m512i a, __m512i b, const LaneGrid
   *qb = quantizeDequantize32Fp32(b, codes, f, mode);
 }
 
-
 }  // namespace mxjit::helpers::vec

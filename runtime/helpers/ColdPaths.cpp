@@ -118,7 +118,7 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
 }
 
 extern "C" MXJIT_COLUMN_ISA void mxjit_cold_column_tile_step(const ColumnTile* tile, int64_t k, const uint32_t* a,
-                                                                      int64_t pairsPerRow, float* acc) {
+                                                              int64_t pairsPerRow, float* acc) {
   __m512 sums[kColumnTileRows];
   for (int t = 0; t < kColumnTileRows; ++t) sums[t] = _mm512_loadu_ps(acc + 16 * t);
   columnStepFromMemory(*tile, k, a, pairsPerRow, sums);

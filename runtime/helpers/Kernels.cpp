@@ -333,8 +333,6 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
                                (item->tile * P + p) * NR, K, N, outBf16);
 }
 
-
-
 /// The weight-streaming stage on [E,N,K] weights in column tiles (ColumnTileGemm.h; KernelPlan.h,
 /// streamsColumnTiles): the item's 32-column panel, 16 columns at a time, times the group's rows, 8 at a
 /// time, each step of K decoded (fp8) or quantized (bf16) in registers and multiplied at once.
