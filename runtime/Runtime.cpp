@@ -59,9 +59,10 @@ Runtime::Impl::GemmPlan parseGemmPlan(const std::string& s) {
   throw Error(ErrorKind::InvalidArgument, fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", s));
 }
 
-// Whether the streaming stage could take this spec's weights in column tiles (plan::streamsColumnTiles):
-// only then do groups within plan::kColumnTileRows rows make a kernel of their own.
-bool columnTilesApply(const runtime::KernelSpec& s) {
+// Whether the streaming stage could take this spec's weights in column tiles or row blocks
+// (plan::streamsColumnTiles, plan::streamsRowBlocks): only then do groups within plan::kColumnTileRows
+// rows make a kernel of their own.
+bool columnTilesApply(const runtime::KernelSpec& s, bool amxHost) {
   const auto dtype = static_cast<DType>(s.bDType);
   plan::OperandPlan b;
   b.layout = static_cast<ir::OperandLayout>(s.bLayout);
@@ -70,7 +71,8 @@ bool columnTilesApply(const runtime::KernelSpec& s) {
            : dtype == DType::BF16                      ? abi::kQuantizeBf16
                                                        : abi::kQuantizeF32;
   b.block = s.bBlock ? s.bBlock : s.block;
-  return s.kind == runtime::SpecKind::Gemm2d3d && plan::streamsColumnTiles(b, s.k);
+  return s.kind == runtime::SpecKind::Gemm2d3d &&
+         (plan::streamsColumnTiles(b, s.k) || plan::streamsRowBlocks(b, s.k, s.n, amxHost));
 }
 
 }  // namespace
@@ -112,7 +114,7 @@ std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::Kern
   // Small groups stream their weights once in column tiles whatever the others take (whole panels, or
   // row tiles, which would pack every small group's weights first), unless a plan is forced.
   const bool columnTiles = gemmPlan == GemmPlan::Auto || (gemmPlan == GemmPlan::Stream && panels.streamPanels);
-  if (!columnTiles || !small || !columnTilesApply(spec)) return {{panels, runtime::GroupRows::Any}};
+  if (!columnTiles || !small || !columnTilesApply(spec, target.amx)) return {{panels, runtime::GroupRows::Any}};
   runtime::KernelSpec columns = spec;
   columns.streamPanels = 2;
   if (largest <= plan::kColumnTileRows) return {{columns, runtime::GroupRows::Any}};

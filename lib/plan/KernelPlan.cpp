@@ -1,6 +1,7 @@
 #include "plan/KernelPlan.h"
 
 #include "KernelABI.h"
+#include "RowBlockLayout.h"
 #include "TokenPairLayout.h"
 
 #include <fmt/format.h>
@@ -53,6 +54,16 @@ bool streamsColumnTiles(const OperandPlan& b, int64_t k) {
   return b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0;
 }
 
+bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
+  return !amxHost && b.layout == ir::OperandLayout::EKN && b.load == abi::kQuantizeBf16 && b.block == 32 && k % 32 == 0 &&
+         n % 32 == 0;
+}
+
+int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups) {
+  const int64_t panels = n / 32, itemsPerGroup = (16 + groups - 1) / std::max<int64_t>(groups, 1);
+  return std::clamp<int64_t>((panels + itemsPerGroup - 1) / itemsPerGroup, 1, helpers::kRowBlockPanels);
+}
+
 std::string_view microkernelName(Microkernel m) {
   switch (m) {
   case Microkernel::Avx512: return "avx512";
@@ -99,6 +110,7 @@ int64_t KernelPlan::threadScratchFloats() const {
   // Column tiles: the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the
   // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C.
   if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16;
+  if (streamPanels && rowBlocks) return helpers::kRowBlockScratchFloats;
   // AMX streaming: the cold staging (K x NR floats), a 16 x NR C, the panels (amxDepth(k) deep).
   if (streamPanels && micro == Microkernel::AmxBf16) return int64_t(nr) * k + 16 * nr + panelsPerItem * nr * amxDepth(k) / 2 + 16;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;
@@ -116,7 +128,8 @@ int64_t KernelPlan::threadScratchFloats() const {
 std::string KernelPlan::toString() const {
   std::string s = fmt::format("plan {} {{\n  kind={}{} microkernel={} tile={}x{} rows_per_item={} cols_per_item={}\n", stem,
                               kindName(kind),
-                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem, columnTiles ? " column_tiles" : "") : "",
+                              streamPanels ? fmt::format(" stream_panels={}{}", panelsPerItem,
+                                                          columnTiles ? " column_tiles" : rowBlocks ? " row_blocks" : "") : "",
                               microkernelName(micro),
                               mr, nr, rowsPerItem, colsPerItem);
   s += fmt::format("  K={} N={} G={} M=runtime out={}\n", k, n, groups, dtypeName(out));

@@ -80,6 +80,18 @@ struct OperandPlan {
 bool streamsColumnTiles(const OperandPlan& b, int64_t k);
 constexpr int64_t kColumnTileRows = 8;
 
+/// Whether the AVX512-BF16 weight-streaming stage takes [E,K,N] weights (each k a row of N values; dgrad's
+/// on [E,N,K] weights) in row blocks (runtime/helpers/RowBlockGemm.h): bf16 quantized in blocks of 32, K
+/// and N multiples of 32, groups within kColumnTileRows rows (PlanOptions::columnTileGroups), hosts
+/// without AMX (theirs multiply the packed panels by tdpbf16ps; vdpbf16ps there is 14x slower). An item
+/// reads a block of 32 rows a 4 KB run of each row at a time, quantizes the block in registers and
+/// multiplies it at once; decode dgrad (2 threads) ran 1.8x as fast at 64,4096,1536,8 and 1.3x at
+/// 256,2880,2880,32 as packing 8 whole panels into L2 first.
+bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
+/// The row-block stage's 32-column panels per item: up to helpers::kRowBlockPanels (a 4 KB run of a row
+/// per visit), fewer where that would leave fewer than 16 items (small calls keep both threads busy).
+int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups);
+
 /// How a stage's work items are enumerated at run time.
 enum class ItemGrid : uint8_t {
   GroupPanels,       // (g, tile) for every group and tile < tiles; static
@@ -121,6 +133,7 @@ struct KernelPlan {
   bool streamPanels = false;  // Gemm2d3d weight-streaming plan (streamWeightPanels)
   int32_t panelsPerItem = 1;  // weight-streaming items' 32-column panels (streamPanelsPerItem)
   bool columnTiles = false;   // the weight-streaming stage multiplies column tiles in registers (streamsColumnTiles)
+  bool rowBlocks = false;     // the weight-streaming stage multiplies row blocks in registers (streamsRowBlocks)
   std::vector<Stage> stages;
 
   /// Scratch the runtime provides: packed operand panels and each thread's private panel (floats).

@@ -105,6 +105,12 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
+      } else if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
+        p.rowBlocks = true;
+        const int64_t panels = rowBlockPanelsPerItem(p.n, p.groups);
+        p.panelsPerItem = static_cast<int32_t>(panels);
+        p.stages.push_back({"decode", "mxjit_gemm_ekn_rows_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, 32 * panels), true,
+                            {p.k, p.n, outBf16, int64_t(p.b.elem), int64_t(p.b.mode), panels}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
         // part of its own. AMX hosts pack the panels in natural pairs and multiply them by tdpbf16ps.

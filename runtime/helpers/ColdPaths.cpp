@@ -9,6 +9,7 @@
 #include "ColumnTileGemm.h"
 #include "Fp8Decode.h"
 #include "MxVectorCodec.h"
+#include "RowBlockGemm.h"
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
 #include "TokenPairLayout.h"
@@ -136,7 +137,18 @@ extern "C" __attribute__((target("avx512f,avx512bw,avx512vl"))) void mxjit_cold_
   vec::packPairRowsAnyValues(rows, stride, n, ElemFormat(elem), ScaleMode(mode), swapPairs, words);
 }
 
-const ColdPathSymbol kColdPathSymbols[12] = {
+extern "C" MXJIT_COLUMN_ISA void mxjit_cold_row_block_panel(const uint16_t* rows, int64_t stride, int32_t elem, int32_t mode,
+                                                             const uint32_t* a, int64_t pairsPerRow, int64_t pair0, float* sums) {
+  alignas(64) uint32_t words[16 * 32];
+  vec::packPairRowsAnyValues(rows, stride, 32, ElemFormat(elem), ScaleMode(mode), true, words);
+  __m512 acc[2 * kRowBlockRows];
+  for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = _mm512_loadu_ps(sums + 16 * i);
+  for (int64_t q = 0; q < 16; ++q)
+    multiplyPairRows(acc, a, pairsPerRow, pair0 + q, _mm512_load_si512(words + 32 * q), _mm512_load_si512(words + 32 * q + 16));
+  for (int i = 0; i < 2 * kRowBlockRows; ++i) _mm512_storeu_ps(sums + 16 * i, acc[i]);
+}
+
+const ColdPathSymbol kColdPathSymbols[13] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
@@ -149,5 +161,6 @@ const ColdPathSymbol kColdPathSymbols[12] = {
     {"mxjit_cold_column_tile_step", reinterpret_cast<void*>(&mxjit_cold_column_tile_step)},
     {"mxjit_cold_pack_token_block", reinterpret_cast<void*>(&mxjit_cold_pack_token_block)},
     {"mxjit_cold_pack_pair_rows", reinterpret_cast<void*>(&mxjit_cold_pack_pair_rows)},
+    {"mxjit_cold_row_block_panel", reinterpret_cast<void*>(&mxjit_cold_row_block_panel)},
 };
 }  // namespace mxjit::helpers

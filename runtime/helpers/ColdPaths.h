@@ -69,6 +69,13 @@ void mxjit_cold_quantize_column_tile(const uint16_t* x, int64_t K, int64_t k, in
 void mxjit_cold_column_tile_step(const mxjit::helpers::ColumnTile* tile, int64_t k, const uint32_t* a, int64_t pairsPerRow,
                                  float* acc);
 
+/// A row-block kernel's panel block (RowBlockGemm.h) the 16-bit lanes cannot do: 32 rows of 32 bf16 columns
+/// `stride` apart quantized along the rows and dequantized (vec::packPairRowsAnyValues), times 8 token rows
+/// at a (pairs pair0 .. pair0 + 15 of row t at a[t * pairsPerRow + pair]), added to sums (8 rows x 32
+/// floats). Out of the kernel: inlined, a second copy of the multiply cost compile time.
+void mxjit_cold_row_block_panel(const uint16_t* rows, int64_t stride, int32_t elem, int32_t mode, const uint32_t* a,
+                                int64_t pairsPerRow, int64_t pair0, float* sums);
+
 /// 32 bf16 values quantized at per-value e8m0 codes (one per value) and dequantized to bf16 through the
 /// fp32 codec (MxVectorCodec.h): the 16-bit-lane quantizer's fallback (Bf16LaneQuantize.h). AVX-512 hosts only.
 void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, int32_t elem, int32_t mode, uint16_t* out);
@@ -91,5 +98,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[12];
+extern const ColdPathSymbol kColdPathSymbols[13];
 }  // namespace mxjit::helpers

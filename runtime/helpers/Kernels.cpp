@@ -9,6 +9,7 @@
 #include "ColumnTileGemm.h"
 #include "OperandLoad.h"
 #include "PanelPackedGemm.h"
+#include "RowBlockGemm.h"
 #include "ScalarPack.h"
 #include "ScalarQuantize.h"
 #include "VectorPack.h"
@@ -348,6 +349,18 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::
                                          columns, slab, tmp);
     for (int64_t r0 = item->begin; r0 < item->end; r0 += 8) columnTileTimesRows(tile, r0, item->end - r0, outBf16, shuffles);
   }
+}
+
+/// The weight-streaming stage on bf16 [E,K,N] weights in row blocks (RowBlockGemm.h; KernelPlan.h,
+/// streamsRowBlocks): the item's P panels (those within N) times the group's rows, 8 at a time (the plan
+/// sends only groups that small here; more would read the weights again).
+MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_ekn_rows_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
+                                                                 float* scratch, int64_t K, int64_t N, int32_t outBf16,
+                                                                 int32_t elem, int32_t mode, int32_t P) {
+  const int64_t c0 = item->tile * P * 32, panels = (N - c0) / 32 < P ? (N - c0) / 32 : P;
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += kRowBlockRows)
+    rowBlocksTimesRows(args, item->group, c0, panels, r0, item->end - r0 < kRowBlockRows ? item->end - r0 : kRowBlockRows, K, N,
+                       ElemFormat(elem), ScaleMode(mode), outBf16, scratch);
 }
 
 /// The same on AMX hosts (ColumnTileGemm.h, columnTileTimesRowsAmx): the rows 16 at a time, the steps'

@@ -12,52 +12,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 using namespace mxjit;
 using namespace mxjit::test;
-namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `call` on a runtime capped to AVX512-BF16 and, on AMX hosts, on the host's own target (tdpbf16ps
-// on the tiles), each dumping its compiles, and expects `kernels` kernels, one in column tiles; where the
-// host lacks AVX512-BF16, on the host's own target with no expectation on the plans.
+// Column tiles on both targets (AMX hosts' pair rows go to tdpbf16ps), `kernels` kernels on each.
 template <class Call> void onColumnTileRuntimes(Call call, size_t kernels = 1) {
-  for (const char* target : {"avx512bf16", "auto"}) {
-    const fs::path dumps = fs::temp_directory_path() / ("mxjit_column_tiles_" + std::to_string(::getpid()));
-    RuntimeOptions options;
-    options.dumpDir = dumps.string();
-    std::unique_ptr<Runtime> rt = runtimeForTarget(target, options);
-    if (!rt) {
-      Runtime host;
-      call(host);
-      return;
-    }
-    if (std::string(target) == "auto" && rt->targetName() != "amx") return;  // the same as the first
-    call(*rt);
-    std::string plans;
-    size_t planFiles = 0;
-    for (const auto& e : fs::directory_iterator(dumps))
-      if (e.path().string().ends_with(".plan.txt"))
-        plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str(), ++planFiles;
-    EXPECT_THAT(plans, ::testing::HasSubstr(" column_tiles")) << rt->targetName();
-    EXPECT_EQ(planFiles, kernels) << rt->targetName() << "\n" << plans;
-    fs::remove_all(dumps);
-  }
-}
-
-// Groups of 0 .. kColumnTileRows rows (where the runtime picks column tiles), whole and partial.
-std::vector<int32_t> columnTileGroupSizes() { return {0, 1, int32_t(plan::kColumnTileRows), 5, 3, 7}; }
-
-// Narrow-range weights (a normal distribution): their fp8 codes are almost all normal numbers.
-void makeNarrow(HostTensor& w, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (int64_t i = 0; i < w.numel(); ++i) w.data<uint16_t>()[i] = formats::floatToBf16(normal(rng));
+  onStreamingRuntimes(call, " column_tiles", kernels, " column_tiles", kernels);
 }
 
 // fp8 weights: normal codes (the arithmetic decode) or, sprinkled in every tile, subnormal and zero codes
@@ -70,7 +34,7 @@ TEST(ColumnTiles, Fp8WeightsAtTheirEdges) {
       for (int64_t k : {int64_t(4096), int64_t(4096 + 32)})
         for (bool irregular : {false, true}) {
           if (k % block) continue;
-          GemmProblem p = makeProblem(columnTileGroupSizes(), 0, k, 72, /*enk=*/true, 34);
+          GemmProblem p = makeProblem(decodeGroupSizes(), 0, k, 72, /*enk=*/true, 34);
           makeNarrow(p.w, 8);
           formats::MXTensor qw = formats::quantize(p.w.view(), 2, elem, block, ScaleMode::RCeil);
           uint8_t* codes = qw.qdata.data<uint8_t>();
@@ -106,7 +70,7 @@ TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
     for (ScaleMode mode : {ScaleMode::Floor, ScaleMode::RCeil, ScaleMode::Ceil, ScaleMode::Even})
       for (int64_t k : {int64_t(96), int64_t(4096)})
         for (bool narrow : {true, false}) {
-          GemmProblem p = makeProblem(columnTileGroupSizes(), 0, k, 72, /*enk=*/true, 35 + unsigned(mode));
+          GemmProblem p = makeProblem(decodeGroupSizes(), 0, k, 72, /*enk=*/true, 35 + unsigned(mode));
           if (narrow) makeNarrow(p.w, 7);
           uint16_t* w = p.w.data<uint16_t>();
           // Expert 1 (one row): NaN in column 3's first block, Inf in column 20's second; expert 2: a zero block.

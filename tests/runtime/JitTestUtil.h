@@ -8,9 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,6 +57,17 @@ inline GemmProblem makeProblem(const std::vector<int32_t>& groupSizes, int64_t e
   return p;
 }
 
+/// Narrow-range weights (a normal distribution): their fp8 codes are almost all normal numbers, and
+/// quantized in the 16-bit lanes almost every block stays there.
+inline void makeNarrow(HostTensor& w, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<uint16_t>()[i] = formats::floatToBf16(normal(rng));
+}
+
+/// Decode groups: 0 .. 8 rows (plan::kColumnTileRows, where the fused streaming kernels apply), whole and partial.
+inline std::vector<int32_t> decodeGroupSizes() { return {0, 1, 8, 5, 3, 7}; }
+
 /// Number of differing bytes (the JIT must match the reference bit for bit: same summation order).
 inline int64_t differingElements(const HostTensor& got, const HostTensor& want) {
   EXPECT_EQ(got.shape(), want.shape());
@@ -70,6 +86,38 @@ inline std::unique_ptr<Runtime> runtimeForTarget(const std::string& target, Runt
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported) << e.what();
     return nullptr;
+  }
+}
+
+/// Runs `call` on a runtime capped to AVX512-BF16 and, on AMX hosts, on the host's own target (where the
+/// AMX plans apply), each dumping its compiles, and expects `kernels` kernels, one with `marker` in its
+/// plan (" column_tiles", " row_blocks"; on the AMX target `amxMarker`, empty: any plans); where the host
+/// lacks AVX512-BF16, on the host's own target with no expectation on the plans.
+template <class Call>
+void onStreamingRuntimes(Call call, const std::string& marker, size_t kernels, const std::string& amxMarker, size_t amxKernels) {
+  namespace fs = std::filesystem;
+  for (const char* target : {"avx512bf16", "auto"}) {
+    const fs::path dumps = fs::temp_directory_path() / ("mxjit_streaming_plans_" + std::to_string(::getpid()));
+    RuntimeOptions options;
+    options.dumpDir = dumps.string();
+    std::unique_ptr<Runtime> rt = runtimeForTarget(target, options);
+    if (!rt) {
+      Runtime host;
+      call(host);
+      return;
+    }
+    const bool amx = rt->targetName() == "amx";
+    if (std::string(target) == "auto" && !amx) return;  // the same as the first
+    call(*rt);
+    std::string plans;
+    size_t planFiles = 0;
+    for (const auto& e : fs::directory_iterator(dumps))
+      if (e.path().string().ends_with(".plan.txt"))
+        plans += (std::stringstream() << std::ifstream(e.path()).rdbuf()).str(), ++planFiles;
+    const std::string& want = amx ? amxMarker : marker;
+    if (!want.empty()) EXPECT_NE(plans.find(want), std::string::npos) << rt->targetName() << ": no" << want << " plan\n" << plans;
+    EXPECT_EQ(planFiles, amx ? amxKernels : kernels) << rt->targetName() << "\n" << plans;
+    fs::remove_all(dumps);
   }
 }
 

@@ -78,7 +78,7 @@ TEST(CacheBound, MemoryStaysFlatOverManyDistinctShapes) {
 
 TEST(Concurrency, ManyThreadsIdenticalAndDifferentOps) {
   Runtime rt;
-  const GemmProblem p1 = makeProblem({9, 0, 30}, 0, 64, 32, true, 51), p2 = makeProblem({4, 17}, 2, 128, 64, false, 52);
+  const GemmProblem p1 = makeProblem({9, 0, 30}, 0, 64, 32, true, 51), p2 = makeProblem({9, 17}, 2, 128, 64, false, 52);  // groups past 8 rows: one kernel a call
   HostTensor want1(DType::BF16, {p1.m, p1.n}), want2(DType::F32, {p2.m, p2.n});
   reference::groupedMMForward(p1.a.view(), p1.w.view(), WeightLayout::ENK, p1.offs.view(), QuantRecipe{}, want1.view());
   reference::groupedMMForward(p2.a.view(), p2.w.view(), WeightLayout::EKN, p2.offs.view(), QuantRecipe{}, want2.view());
