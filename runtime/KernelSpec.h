@@ -24,8 +24,9 @@ struct KernelSpec {
   uint8_t highPrecision;             // bit 0: a, bit 1: b used unquantized (then its elem is 0)
   uint8_t grouped;                   // quantize along axis 0 restarting at group starts
   uint8_t avx512;                    // the microkernel family: 0 portable, 1 AVX-512, 2 AVX512-BF16, 3 AMX
-  uint8_t streamPanels;              // the weight-streaming plan (plan::streamWeightPanels): 1, or 2 where every group
-                                     // has at most plan::kColumnTileRows rows (PlanOptions::columnTileGroups)
+  uint8_t streamPanels;              // the weight-streaming plan (plan::streamWeightPanels): 1; 2 where every group
+                                     // has at most plan::kColumnTileRows rows, 3 where at most plan::fusedGroupRows
+                                     // (PlanOptions::fusedGroupRows)
   uint8_t smallGroups;               // 2d2d on AMX hosts: every group within plan::kSmallGroupRows tokens (PlanOptions)
   uint8_t unused8[2];                // named padding, zeroed: copies keep every byte the key compares
   int32_t block;                     // a's block (and b's, unless bBlock says otherwise)

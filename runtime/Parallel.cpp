@@ -23,12 +23,6 @@ std::vector<Range> groupRows(std::span<const int32_t> offs, int64_t m) {
   return groups;
 }
 
-// Whether a run over `rows` takes a group of `size` rows.
-bool takes(GroupRows rows, int64_t size) {
-  if (rows == GroupRows::UpToColumnTileRows) return size <= plan::kColumnTileRows;
-  return rows == GroupRows::Any || size > plan::kColumnTileRows;
-}
-
 }  // namespace
 
 std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::Stage& stage, std::span<const int32_t> offs,
@@ -38,7 +32,7 @@ std::vector<abi::WorkItem> workItems(const plan::KernelPlan& plan, const plan::S
   int64_t scaleRow = 0;  // grouped quantize: first scale row of each group
   for (int64_t g = 0; g < static_cast<int64_t>(groups.size()); ++g) {
     const Range r = groups[g];
-    const bool skipped = (stage.skipEmptyGroups && r.begin == r.end) || !takes(rows, r.end - r.begin);
+    const bool skipped = (stage.skipEmptyGroups && r.begin == r.end) || !rows.takes(r.end - r.begin);
     if (!skipped) switch (stage.grid) {
     case plan::ItemGrid::GroupPanels:
     case plan::ItemGrid::GroupColumnTiles:

@@ -59,10 +59,9 @@ Runtime::Impl::GemmPlan parseGemmPlan(const std::string& s) {
   throw Error(ErrorKind::InvalidArgument, fmt::format("unknown GEMM plan '{}' (expected auto, tiles or stream)", s));
 }
 
-// Whether the streaming stage could take this spec's weights in column tiles or row blocks
-// (plan::streamsColumnTiles, plan::streamsRowBlocks): only then do groups within plan::kColumnTileRows
-// rows make a kernel of their own.
-bool columnTilesApply(const runtime::KernelSpec& s, bool amxHost) {
+// The most rows of a group the streaming stage could take in column tiles or row blocks
+// (plan::fusedGroupRows; 0: neither applies): only groups within it make a kernel of their own.
+int64_t fusedGroupRows(const runtime::KernelSpec& s, bool amxHost) {
   const auto dtype = static_cast<DType>(s.bDType);
   plan::OperandPlan b;
   b.layout = static_cast<ir::OperandLayout>(s.bLayout);
@@ -71,8 +70,7 @@ bool columnTilesApply(const runtime::KernelSpec& s, bool amxHost) {
            : dtype == DType::BF16                      ? abi::kQuantizeBf16
                                                        : abi::kQuantizeF32;
   b.block = s.bBlock ? s.bBlock : s.block;
-  return s.kind == runtime::SpecKind::Gemm2d3d &&
-         (plan::streamsColumnTiles(b, s.k) || plan::streamsRowBlocks(b, s.k, s.n, amxHost));
+  return s.kind == runtime::SpecKind::Gemm2d3d ? plan::fusedGroupRows(b, s.k, s.n, amxHost) : 0;
 }
 
 }  // namespace
@@ -103,22 +101,31 @@ runtime::KernelCache::KernelPtr Runtime::Impl::kernelFor(runtime::KernelSpec spe
 
 std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::KernelSpec& spec,
                                                             const std::vector<GroupRange>& groups) const {
+  const int64_t fusedRows = fusedGroupRows(spec, target.amx);
   int64_t largest = 0, rows = 0;
-  bool small = false;  // a group of 1..kColumnTileRows rows
-  for (const GroupRange& g : groups)
-    largest = std::max(largest, g.size()), rows += g.size(), small |= g.size() > 0 && g.size() <= plan::kColumnTileRows;
+  bool tiny = false, small = false;  // groups of 1..kColumnTileRows rows, of kColumnTileRows + 1..fusedRows
+  for (const GroupRange& g : groups) {
+    largest = std::max(largest, g.size()), rows += g.size();
+    tiny |= g.size() > 0 && g.size() <= std::min(fusedRows, plan::kColumnTileRows);
+    small |= g.size() > plan::kColumnTileRows && g.size() <= fusedRows;
+  }
   const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
   runtime::KernelSpec panels = spec;
   panels.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
                                                    : gemmPlan == GemmPlan::Stream;
-  // Small groups stream their weights once in column tiles whatever the others take (whole panels, or
-  // row tiles, which would pack every small group's weights first), unless a plan is forced.
-  const bool columnTiles = gemmPlan == GemmPlan::Auto || (gemmPlan == GemmPlan::Stream && panels.streamPanels);
-  if (!columnTiles || !small || !columnTilesApply(spec, target.amx)) return {{panels, runtime::GroupRows::Any}};
-  runtime::KernelSpec columns = spec;
-  columns.streamPanels = 2;
-  if (largest <= plan::kColumnTileRows) return {{columns, runtime::GroupRows::Any}};
-  return {{columns, runtime::GroupRows::UpToColumnTileRows}, {panels, runtime::GroupRows::PastColumnTileRows}};
+  // Groups within fusedRows stream their weights once in column tiles or row blocks whatever the others
+  // take (whole panels, or row tiles, which would pack every small group's weights first), unless a plan
+  // is forced: those of up to 8 rows in a kernel that multiplies each pair row as it is quantized, larger
+  // ones (row blocks) in one that keeps it for every 8 rows (8-row groups ran 8% slower there).
+  const bool fused = gemmPlan == GemmPlan::Auto || (gemmPlan == GemmPlan::Stream && panels.streamPanels);
+  if (!fused || (!tiny && !small)) return {{panels, {}}};
+  std::vector<Route> routes;
+  runtime::KernelSpec fusedSpec = spec;
+  if (tiny) fusedSpec.streamPanels = 2, routes.push_back({fusedSpec, {0, plan::kColumnTileRows}});
+  if (small) fusedSpec.streamPanels = 3, routes.push_back({fusedSpec, {plan::kColumnTileRows + 1, fusedRows}});
+  if (largest > fusedRows) routes.push_back({panels, {fusedRows + 1}});
+  if (routes.size() == 1) routes[0].rows = {};  // every group, empty ones included
+  return routes;
 }
 
 void Runtime::Impl::runGemm2d3d(const runtime::KernelSpec& spec, const std::vector<GroupRange>& groups,
@@ -157,7 +164,7 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   pm.run(module, passOptions);
   plan::PlanOptions planOptions;
   planOptions.streamPanels = spec.streamPanels != 0;
-  planOptions.columnTileGroups = spec.streamPanels == 2;
+  planOptions.fusedGroupRows = spec.streamPanels == 2 ? plan::kColumnTileRows : spec.streamPanels == 3 ? fusedGroupRows(spec, target.amx) : 0;
   planOptions.smallGroups = spec.smallGroups != 0;
   plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).

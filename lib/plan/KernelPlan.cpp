@@ -64,6 +64,11 @@ int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups) {
   return std::clamp<int64_t>((panels + itemsPerGroup - 1) / itemsPerGroup, 1, helpers::kRowBlockPanels);
 }
 
+int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
+  if (streamsRowBlocks(b, k, n, amxHost)) return helpers::kRowBlockMaxRows;
+  return streamsColumnTiles(b, k) ? kColumnTileRows : 0;
+}
+
 std::string_view microkernelName(Microkernel m) {
   switch (m) {
   case Microkernel::Avx512: return "avx512";

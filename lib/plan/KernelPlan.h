@@ -45,7 +45,8 @@ int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
-  bool columnTileGroups = false;  // every group within kColumnTileRows rows: the streaming stage may take column tiles
+  int64_t fusedGroupRows = 0;  // no group has more rows (fusedGroupRows): the streaming stage may take column tiles
+                               // (up to kColumnTileRows) or row blocks; 0: unknown
   bool smallGroups = false;       // 2d2d: every group within kSmallGroupRows tokens: AMX hosts take AVX512-BF16 (AMX
                                   // pads each group's tokens to 32; 2.2-2.5x slower at 8 tokens per group)
 };
@@ -74,7 +75,7 @@ struct OperandPlan {
 /// quantized in blocks of 32; K a multiple of 32. Sixteen columns' next 64 bytes each are transposed into
 /// vdpbf16ps pair rows in registers, decoded or quantized there and multiplied at once by 8 token rows;
 /// nothing decoded is stored. Only where every group has at most kColumnTileRows rows
-/// (PlanOptions::columnTileGroups): larger groups re-decode each tile per 8 rows, and the whole-panel
+/// (PlanOptions::fusedGroupRows): larger groups re-decode each tile per 8 rows, and the whole-panel
 /// plan wins from 16 rows up (this machine, 2 threads, K = 4096: 32 rows per group 1.15x (fp8) and 1.5x
 /// (bf16) slower in column tiles; 8 rows 1.25x and 1.9x faster, K = 2880 1.15x and 2.4x).
 bool streamsColumnTiles(const OperandPlan& b, int64_t k);
@@ -82,7 +83,7 @@ constexpr int64_t kColumnTileRows = 8;
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,K,N] weights (each k a row of N values; dgrad's
 /// on [E,N,K] weights) in row blocks (runtime/helpers/RowBlockGemm.h): bf16 quantized in blocks of 32, K
-/// and N multiples of 32, groups within kColumnTileRows rows (PlanOptions::columnTileGroups), hosts
+/// and N multiples of 32, groups within helpers::kRowBlockMaxRows rows (PlanOptions::fusedGroupRows), hosts
 /// without AMX (theirs multiply the packed panels by tdpbf16ps; vdpbf16ps there is 14x slower). An item
 /// reads a block of 32 rows a 4 KB run of each row at a time, quantizes the block in registers and
 /// multiplies it at once; decode dgrad (2 threads) ran 1.8x as fast at 64,4096,1536,8 and 1.3x at
@@ -91,6 +92,11 @@ bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
 /// The row-block stage's 32-column panels per item: up to helpers::kRowBlockPanels (a 4 KB run of a row
 /// per visit), fewer where that would leave fewer than 16 items (small calls keep both threads busy).
 int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups);
+
+/// The most rows a group may have for the streaming stage to take its weights in column tiles or row
+/// blocks (kColumnTileRows, helpers::kRowBlockMaxRows), 0 where neither applies: the runtime sends groups
+/// within it to such a kernel (PlanOptions::fusedGroupRows) and the others to one of their own.
+int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
 
 /// How a stage's work items are enumerated at run time.
 enum class ItemGrid : uint8_t {

@@ -1,6 +1,7 @@
 #include "plan/LowerToPlan.h"
 
 #include "KernelABI.h"
+#include "RowBlockLayout.h"
 #include "formats/PanelPackedWeights.h"
 #include "ir/Printer.h"
 #include "mxjit/Error.h"
@@ -99,18 +100,20 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       // AMX hosts multiply the streamed weights by tdpbf16ps: their tokens in natural pairs.
       const auto onAmxTiles = [&] { p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx"; };
-      if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsColumnTiles(p.b, p.k)) {
+      if (p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0 && options.fusedGroupRows <= kColumnTileRows && streamsColumnTiles(p.b, p.k)) {
         p.columnTiles = true;
         if (amxHost) onAmxTiles();
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
-      } else if (p.micro == Microkernel::Avx512Bf16 && options.columnTileGroups && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
+      } else if (p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0 && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
         p.rowBlocks = true;
         const int64_t panels = rowBlockPanelsPerItem(p.n, p.groups);
         p.panelsPerItem = static_cast<int32_t>(panels);
+        // Groups of up to 8 rows multiply each pair row as it is quantized; larger ones keep it for every 8 rows.
+        const int64_t maxRows = options.fusedGroupRows <= kColumnTileRows ? kColumnTileRows : helpers::kRowBlockMaxRows;
         p.stages.push_back({"decode", "mxjit_gemm_ekn_rows_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, 32 * panels), true,
-                            {p.k, p.n, outBf16, int64_t(p.b.elem), int64_t(p.b.mode), panels}});
+                            {p.k, p.n, outBf16, int64_t(p.b.elem), int64_t(p.b.mode), panels, maxRows}});
       } else if (p.micro == Microkernel::Avx512Bf16) {
         // Weights strided along K take several panels per item (streamPanelsPerItem); the packer is a
         // part of its own. AMX hosts pack the panels in natural pairs and multiply them by tdpbf16ps.

@@ -352,14 +352,14 @@ MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::
 }
 
 /// The weight-streaming stage on bf16 [E,K,N] weights in row blocks (RowBlockGemm.h; KernelPlan.h,
-/// streamsRowBlocks): the item's P panels (those within N) times the group's rows, 8 at a time (the plan
-/// sends only groups that small here; more would read the weights again).
+/// streamsRowBlocks): the item's P panels (those within N) times the group's rows (the plan sends only
+/// groups of at most maxRows <= kRowBlockMaxRows rows here; larger ones read the weights once per that many).
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_ekn_rows_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                                  float* scratch, int64_t K, int64_t N, int32_t outBf16,
-                                                                 int32_t elem, int32_t mode, int32_t P) {
+                                                                 int32_t elem, int32_t mode, int32_t P, int32_t maxRows) {
   const int64_t c0 = item->tile * P * 32, panels = (N - c0) / 32 < P ? (N - c0) / 32 : P;
-  for (int64_t r0 = item->begin; r0 < item->end; r0 += kRowBlockRows)
-    rowBlocksTimesRows(args, item->group, c0, panels, r0, item->end - r0 < kRowBlockRows ? item->end - r0 : kRowBlockRows, K, N,
+  for (int64_t r0 = item->begin; r0 < item->end; r0 += maxRows)
+    rowBlocksTimesRows(args, item->group, c0, panels, r0, item->end - r0 < maxRows ? item->end - r0 : maxRows, maxRows, K, N,
                        ElemFormat(elem), ScaleMode(mode), outBf16, scratch);
 }
 

@@ -32,16 +32,18 @@ constexpr int64_t kRowBlockPrefetchRows = 8;
 /// panels' accumulators (8 token rows x 32 columns each), two blocks' bounds and staged rows (the one
 /// being multiplied and the next, read meanwhile).
 struct RowBlockScratch {
-  float* acc;                // panel p, token t, column j at acc[(p * 8 + t) * 32 + j]
+  float* acc;                // row i = 8c + t, panel p, column j at acc[((c * kRowBlockPanels + p) * 8 + t) * 32 + j]
   __m512i* bounds[2];        // per panel: its columns' largest |x|, then their least |x| less one
   uint16_t* staged[2];       // a block's 32 rows of the item's columns, stagedStride apart
+  uint32_t* pairRows;        // a panel's block quantized: 16 pair rows of 32 columns
 
   MXJIT_COLUMN_TARGET static RowBlockScratch at(float* scratch) {
     float* aligned = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t(63));
-    __m512i* bounds = reinterpret_cast<__m512i*>(aligned + kRowBlockPanels * kRowBlockRows * 32);
+    __m512i* bounds = reinterpret_cast<__m512i*>(aligned + kRowBlockMaxRows * kRowBlockPanels * 32);
     uint16_t* staged = reinterpret_cast<uint16_t*>(bounds + 4 * kRowBlockPanels);
     const int64_t stagedValues = 32 * rowBlockStagedStride(kRowBlockPanels);
-    return {aligned, {bounds, bounds + 2 * kRowBlockPanels}, {staged, staged + stagedValues}};
+    return {aligned, {bounds, bounds + 2 * kRowBlockPanels}, {staged, staged + stagedValues},
+            reinterpret_cast<uint32_t*>(staged + 2 * stagedValues)};
   }
 };
 
@@ -86,20 +88,25 @@ MXJIT_COLUMN_TARGET void multiplyPairRows(__m512* acc, const uint32_t* a, int64_
   }
 }
 
-/// Group g's token rows [r0, r0 + nRows) (nRows <= 8; packed by pack_a: K bf16 each, pairs swapped; rows
-/// past nRows are read, the packed tokens have room, and dropped) times its bf16 weights' columns
-/// [c0, c0 + 32 * panels) (whole panels within N), quantized along K in blocks of 32 (K a multiple of 32).
+/// Group g's token rows [r0, r0 + nRows) (nRows <= maxRows <= kRowBlockMaxRows; packed by pack_a: K bf16
+/// each, pairs swapped; rows past nRows up to a multiple of 8 are read, the packed tokens have room, and
+/// dropped) times its bf16 weights' columns [c0, c0 + 32 * panels) (whole panels within N), quantized along
+/// K in blocks of 32 (K a multiple of 32). maxRows (a plan constant) picks one of two bodies, so a kernel
+/// holds one copy of the multiply: up to 8 rows, each pair row is multiplied as it is quantized (a panel
+/// the lanes cannot do goes to the runtime's cold path, which packs and multiplies it); more, a panel's
+/// block is quantized into 16 pair rows in L1 first and multiplied from there by every 8 rows.
 MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t g, int64_t c0, int64_t panels, int64_t r0,
-                                            int64_t nRows, int64_t K, int64_t N, ElemFormat elem, ScaleMode mode, int32_t outBf16,
-                                            float* scratch) {
+                                            int64_t nRows, int64_t maxRows, int64_t K, int64_t N, ElemFormat elem, ScaleMode mode,
+                                            int32_t outBf16, float* scratch) {
   const RowBlockScratch s = RowBlockScratch::at(scratch);
-  const int64_t stagedStride = rowBlockStagedStride(panels);
+  const int64_t stagedStride = rowBlockStagedStride(panels), chunks = (nRows + kRowBlockRows - 1) / kRowBlockRows;
   const uint16_t* x = static_cast<const uint16_t*>(args->b) + g * K * N + c0;
   const int64_t pairsPerRow = K / 2;
   const uint32_t* a = reinterpret_cast<const uint32_t*>(args->packedA) + r0 * pairsPerRow;
   const vec::PairInterleave interleave = vec::pairInterleave(true);
-  // The first block read on its own; each later one two steps per pair row of the block before it
-  // (32 rows x panels steps, 16 x panels pair rows), so its reads overlap that block's multiplies.
+  // The first block read on its own; each later one a step per pair row of the block before it (16 x
+  // panels of each), carried by the first 8 rows' multiplies, so its loads overlap the vdpbf16ps (beside
+  // the quantizing alone, 8-row groups ran 25% slower).
   BlockReader next{N, panels, stagedStride};
   next.start(x, s.staged[0], s.bounds[0]);
   MXJIT_NO_UNROLL
@@ -108,48 +115,79 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
   for (int64_t k0 = 0, cur = 0; k0 < K; k0 += 32, cur ^= 1) {
     const bool more = k0 + 32 < K;
     if (more) next.start(x + (k0 + 32) * N, s.staged[cur ^ 1], s.bounds[cur ^ 1]);
-    const auto readAhead = [&]() MXJIT_COLUMN_ATTRS {
-      if (more) next.step();
-    };
     MXJIT_NO_UNROLL
     for (int64_t p = 0; p < panels; ++p) {
-      float* sums = s.acc + p * kRowBlockRows * 32;
-      __m512 acc[2 * kRowBlockRows];
-      MXJIT_UNROLL
-      for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = k0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(sums + 16 * i);
       const uint16_t* rows = s.staged[cur] + 32 * p;
-      vec::LaneGrid grid;
-      if (vec::blocksInLanes(s.bounds[cur][2 * p], s.bounds[cur][2 * p + 1], elem, mode, &grid)) {
-        MXJIT_NO_UNROLL
-        for (int64_t q = 0; q < 16; ++q) {
-          readAhead();
-          const __m512i even = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + 2 * q * stagedStride), grid, elem, mode);
-          const __m512i odd = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + (2 * q + 1) * stagedStride), grid, elem, mode);
-          multiplyPairRows(acc, a, pairsPerRow, k0 / 2 + q, _mm512_permutex2var_epi16(even, interleave.firstHalf, odd),
-                           _mm512_permutex2var_epi16(even, interleave.secondHalf, odd));
-        }
-      } else {
-        // The call clobbers every vector register: the accumulators wait in memory.
+      const auto sumsOf = [&](int64_t c) MXJIT_COLUMN_ATTRS { return s.acc + (c * kRowBlockPanels + p) * kRowBlockRows * 32; };
+      __m512 acc[2 * kRowBlockRows];
+      const auto load = [&](const float* sums, bool first) MXJIT_COLUMN_ATTRS {  // first: the item's first block
+        MXJIT_UNROLL
+        for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = first ? _mm512_setzero_ps() : _mm512_load_ps(sums + 16 * i);
+      };
+      const auto store = [&](float* sums) MXJIT_COLUMN_ATTRS {
         MXJIT_UNROLL
         for (int i = 0; i < 2 * kRowBlockRows; ++i) _mm512_store_ps(sums + 16 * i, acc[i]);
-        mxjit_cold_row_block_panel(rows, stagedStride, int32_t(elem), int32_t(mode), a, pairsPerRow, k0 / 2, sums);
-        MXJIT_UNROLL
-        for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = _mm512_load_ps(sums + 16 * i);
-        // The next block's reads this panel's pair rows would have carried.
-        MXJIT_NO_UNROLL
-        for (int64_t q = 0; q < 16; ++q) readAhead();
+      };
+      const auto pairRow = [&](int64_t q, const vec::LaneGrid& grid, __m512i* w0, __m512i* w1) MXJIT_COLUMN_ATTRS {
+        const __m512i even = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + 2 * q * stagedStride), grid, elem, mode);
+        const __m512i odd = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + (2 * q + 1) * stagedStride), grid, elem, mode);
+        *w0 = _mm512_permutex2var_epi16(even, interleave.firstHalf, odd);
+        *w1 = _mm512_permutex2var_epi16(even, interleave.secondHalf, odd);
+      };
+      vec::LaneGrid grid;
+      const bool inLanes = vec::blocksInLanes(s.bounds[cur][2 * p], s.bounds[cur][2 * p + 1], elem, mode, &grid);
+      if (maxRows <= kRowBlockRows) {
+        load(sumsOf(0), k0 == 0);
+        if (inLanes) {
+          MXJIT_NO_UNROLL
+          for (int64_t q = 0; q < 16; ++q) {
+            if (more) next.step();
+            __m512i w0, w1;
+            pairRow(q, grid, &w0, &w1);
+            multiplyPairRows(acc, a, pairsPerRow, k0 / 2 + q, w0, w1);
+          }
+        } else {
+          // The call clobbers every vector register: the accumulators wait in memory.
+          store(sumsOf(0));
+          mxjit_cold_row_block_panel(rows, stagedStride, int32_t(elem), int32_t(mode), a, pairsPerRow, k0 / 2, sumsOf(0));
+          load(sumsOf(0), false);
+          MXJIT_NO_UNROLL
+          for (int64_t q = 0; q < 16; ++q)
+            if (more) next.step();
+        }
+        store(sumsOf(0));
+        continue;
       }
-      MXJIT_UNROLL
-      for (int i = 0; i < 2 * kRowBlockRows; ++i) _mm512_store_ps(sums + 16 * i, acc[i]);
+      if (inLanes) {
+        MXJIT_NO_UNROLL
+        for (int64_t q = 0; q < 16; ++q) pairRow(q, grid, reinterpret_cast<__m512i*>(s.pairRows + 32 * q),
+                                                  reinterpret_cast<__m512i*>(s.pairRows + 32 * q + 16));
+      } else {
+        mxjit_cold_pack_pair_rows(rows, stagedStride, 32, int32_t(elem), int32_t(mode), true, s.pairRows);
+      }
+      MXJIT_NO_UNROLL
+      for (int64_t c = 0; c < chunks; ++c) {
+        const bool reads = more && c == 0;
+        load(sumsOf(c), k0 == 0);
+        MXJIT_NO_UNROLL
+        for (int64_t q = 0; q < 16; ++q) {
+          if (reads) next.step();
+          multiplyPairRows(acc, a + c * kRowBlockRows * pairsPerRow, pairsPerRow, k0 / 2 + q, _mm512_load_si512(s.pairRows + 32 * q),
+                           _mm512_load_si512(s.pairRows + 32 * q + 16));
+        }
+        store(sumsOf(c));
+      }
     }
   }
   // One store loop, not unrolled (as columnTileTimesRows).
   MXJIT_NO_UNROLL
-  for (int64_t p = 0; p < panels; ++p)
+  for (int64_t i = 0; i < nRows; ++i)
     MXJIT_NO_UNROLL
-    for (int64_t i = 0; i < 2 * nRows; ++i)
-      vec::storeLanes(args->out, (r0 + i / 2) * N + c0 + 32 * p + 16 * (i % 2), _mm512_load_ps(s.acc + (p * kRowBlockRows * 32) + 16 * i),
-                      16, outBf16);
+    for (int64_t p = 0; p < panels; ++p) {
+      const float* sums = s.acc + ((i / kRowBlockRows) * kRowBlockPanels + p) * kRowBlockRows * 32 + (i % kRowBlockRows) * 32;
+      vec::storeLanes(args->out, (r0 + i) * N + c0 + 32 * p, _mm512_load_ps(sums), 16, outBf16);
+      vec::storeLanes(args->out, (r0 + i) * N + c0 + 32 * p + 16, _mm512_load_ps(sums + 16), 16, outBf16);
+    }
 }
 
 }  // namespace mxjit::helpers

@@ -23,12 +23,12 @@ void specialize(ir::Module& m, int64_t k, int64_t n, int64_t e) {
   pm.run(m, o);
 }
 
-plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256, bool columnTileGroups = false) {
+plan::KernelPlan forwardPlan(plan::Microkernel micro, bool streamPanels = false, int64_t k = 256, bool fusedGroups = false) {
   ir::Module m = runtime::forwardModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
   specialize(m, k, 96, 4);
   plan::PlanOptions options;
   options.streamPanels = streamPanels;
-  options.columnTileGroups = columnTileGroups;
+  options.fusedGroupRows = fusedGroups ? plan::kColumnTileRows : 0;
   return plan::lowerToPlan(m, micro, options);
 }
 
@@ -91,12 +91,12 @@ TEST(CodeGen, AmxWgradUsesTiles) {
 
 // A weight-streaming plan of `m` (specialised) for an AMX host, its stage helpers as named, cross-compiled
 // (the code is emitted, never run here): the multiplying stage uses tiles. Returns the plan.
-plan::KernelPlan expectAmxStreamingPlan(ir::Module& m, bool columnTileGroups, const std::string& packA, const std::string& gemm) {
+plan::KernelPlan expectAmxStreamingPlan(ir::Module& m, bool fusedGroups, const std::string& packA, const std::string& gemm) {
   codegen::Target target = codegen::hostTarget(codegen::TargetCap::Auto);
   target.features += ",+amx-tile,+amx-bf16";
   plan::PlanOptions options;
   options.streamPanels = true;
-  options.columnTileGroups = columnTileGroups;
+  options.fusedGroupRows = fusedGroups ? plan::kColumnTileRows : 0;
   const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
   EXPECT_EQ(p.stages.size(), 2u) << p.toString();
   EXPECT_EQ(p.stages.at(0).helper, packA);
@@ -201,7 +201,8 @@ TEST(CodeGen, ColumnTileStageIsOneModule) {
 )");
   specialize(fp8, 4096, 96, 4);
   plan::PlanOptions options;
-  options.streamPanels = options.columnTileGroups = true;
+  options.streamPanels = true;
+  options.fusedGroupRows = plan::kColumnTileRows;
   for (const plan::KernelPlan& p : {plan::lowerToPlan(fp8, plan::Microkernel::Avx512Bf16, options),
                                     forwardPlan(plan::Microkernel::Avx512Bf16, true, 4096, true)}) {
     ASSERT_TRUE(p.columnTiles) << p.toString();

@@ -72,10 +72,12 @@ TEST(RowBlocks, ItemsOfSixtyFourPanels) {
   }
 }
 
-// Jagged decode: the groups of 1..8 rows go to the row-block kernel, those of 9, 23 and 40 to the
-// whole-panel one (two kernels, each run over its groups); N = 96 (items of one panel), K = 256.
+// Jagged decode: the groups of 1..8 rows go to the row-block kernel that multiplies each pair row as it
+// is quantized, those of 9, 23 and 32 to the one that keeps each panel block's pair rows for two to four
+// passes of 8 rows, those of 33 and 40 to the whole-panel one (three kernels, each run over its groups;
+// one on AMX hosts); N = 96 (items of one panel), K = 256.
 TEST(RowBlocks, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
-  GemmProblem p = makeProblem({1, 9, 0, 8, 23, 3, 40}, 0, 256, 96, /*enk=*/false, 63);
+  GemmProblem p = makeProblem({1, 9, 0, 32, 23, 3, 40, 33}, 0, 256, 96, /*enk=*/false, 63);
   makeNarrow(p.w, 19);
   const QuantRecipe recipe;
   HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
@@ -85,7 +87,20 @@ TEST(RowBlocks, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
         grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
         EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0) << rt.targetName();
       },
-      2);
+      3);
+}
+
+// Groups of 16 and 32 rows (and a partial 13) all take row blocks, wide-range weights (cold blocks
+// among them) multiplied by every 8 rows from the same quantized pair rows.
+TEST(RowBlocks, GroupsOfUpToThirtyTwoRows) {
+  GemmProblem p = makeProblem({16, 32, 13, 0}, 0, 128, 320, /*enk=*/false, 65);
+  const QuantRecipe recipe;
+  HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
+  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, want.view());
+  onRowBlockRuntimes([&](Runtime& rt) {
+    grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
+    EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0) << rt.targetName();
+  });
 }
 
 // dgrad on [E,N,K] weights contracts over N, each n a row of K values: the backward's dgrad kernel takes
