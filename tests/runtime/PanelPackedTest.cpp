@@ -90,10 +90,11 @@ formats::MXTensor awkwardWeights(const GemmProblem& p, bool enk, ElemFormat elem
   return qw;
 }
 
-// Both plans: weight streaming (decode in registers, 8 rows at a time) and row tiles (each panel pair
-// decoded once into the bf16 or, on AMX hosts, the AMX gemm's packed weights).
+// Both plans: weight streaming (decode in registers, 8 rows at a time: groups of 9, 19 and 40 take two,
+// three and five passes) and row tiles (each panel pair decoded once into the bf16 or, on AMX hosts, the
+// AMX gemm's packed weights).
 TEST(PanelPacked, ForwardEqualsTheReferenceAtItsEdges) {
-  const std::vector<int32_t> sizes = {0, 1, 8, 19, 3, 9};
+  const std::vector<int32_t> sizes = {0, 1, 8, 19, 3, 9, 40};
   for (const char* plan : {"stream", "tiles"})
   for (bool enk : {true, false})
     for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
