@@ -164,7 +164,9 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
   pm.run(module, passOptions);
   plan::PlanOptions planOptions;
   planOptions.streamPanels = spec.streamPanels != 0;
-  planOptions.fusedGroupRows = spec.streamPanels == 2 ? plan::kColumnTileRows : spec.streamPanels == 3 ? fusedGroupRows(spec, target.amx) : 0;
+  planOptions.fusedGroupRows = spec.streamPanels == 2   ? plan::kColumnTileRows
+                               : spec.streamPanels == 3 ? fusedGroupRows(spec, target.amx)
+                                                        : 0;
   planOptions.smallGroups = spec.smallGroups != 0;
   plan::KernelPlan plan = plan::lowerToPlan(module, plan::selectMicrokernel(target.avx512, target.avx512bf16, target.amx), planOptions);
   // The key's hash makes symbols unique even where the readable stem omits a detail (e.g. features).

@@ -100,13 +100,14 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
       std::vector<int64_t> panel = {p.k, p.n, enk, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
       // AMX hosts multiply the streamed weights by tdpbf16ps: their tokens in natural pairs.
       const auto onAmxTiles = [&] { p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx"; };
-      if (p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0 && options.fusedGroupRows <= kColumnTileRows && streamsColumnTiles(p.b, p.k)) {
+      const bool fused = p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0;
+      if (fused && options.fusedGroupRows <= kColumnTileRows && streamsColumnTiles(p.b, p.k)) {
         p.columnTiles = true;
         if (amxHost) onAmxTiles();
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true,
                             {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block}});
-      } else if (p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0 && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
+      } else if (fused && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
         p.rowBlocks = true;
         const int64_t panels = rowBlockPanelsPerItem(p.n, p.groups);
         p.panelsPerItem = static_cast<int32_t>(panels);

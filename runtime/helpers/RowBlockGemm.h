@@ -1,20 +1,20 @@
 // The weight-streaming GEMM on bf16 weights stored across K ([E,K,N]: each k a row of N values, rows N
-// apart), quantized along K in blocks of 32, for groups of at most 8 token rows (decode; dgrad on
+// apart), quantized along K in blocks of 32, for groups of at most 32 token rows (decode; dgrad on
 // [E,N,K] weights is this case: it contracts over N). An item is a group's run of up to 64 panels of 32
 // columns (RowBlockLayout.h), and it walks the weights a block of 32 rows at a time. Pass 1 reads a
 // block's rows, each a contiguous run of the item's columns, stages them (a line longer than the run:
 // rows N apart, N a power of two, share one L1 set) and folds every column's largest and least |x|;
 // pass 2 quantizes and dequantizes each panel's rows in 16-bit lanes (Bf16LaneQuantize.h), interleaves
-// them into vdpbf16ps pair rows and multiplies them at once by the token rows, the accumulators of the
-// item's panels kept in its scratch between blocks. Pass 1 of the next block runs inside pass 2 of this
-// one (a step per pair row) with software prefetch 8 rows ahead, so the memory reads overlap the
+// them into vdpbf16ps pair rows and multiplies them by the token rows, 8 at a time, the accumulators of
+// the item's panels kept in its scratch between blocks. Pass 1 of the next block runs inside pass 2 of
+// this one (a step per pair row) with software prefetch 8 rows ahead, so the memory reads overlap the
 // multiplies: run one after the other, each pass waited for the other (a core read ~12 GB/s; now ~19).
 // Nothing quantized goes to memory but the staged block: the whole-panel plan stored each item's 8 panels
 // (786 KB at K = 1536) and read them back, and read 512 bytes of a row per visit; dgrad at
-// 64,4096,1536,8 ran 4.9 ms there, 2.7 here (2 threads). Panels the lanes cannot do (fp8 subnormals, NaN,
-// scales outside their range) go to the runtime's cold path, which packs and multiplies them. The products
-// are summed in the order of the other bf16 kernels (pair row after pair row into one fp32 lane), so
-// results equal theirs.
+// 64,4096,1536,8 ran 4.9 ms there, 2.7 here (2 threads; 16 rows a group 6.0 and 3.8). Panels the lanes
+// cannot do (fp8 subnormals, NaN, scales outside their range) go to the runtime's cold packer. The
+// products are summed in the order of the other bf16 kernels (pair row after pair row into one fp32
+// lane), so results equal theirs.
 #pragma once
 #include "Bf16LaneQuantize.h"
 #include "ColdPaths.h"
@@ -47,9 +47,10 @@ struct RowBlockScratch {
   }
 };
 
-/// Pass 1 over one block, a step at a time: rows 2i and 2i + 1 of one panel read (the rows kRowBlockPrefetchRows ahead
-/// fetched), staged and folded into the panel's bounds. The steps go along the row pair, panel after
-/// panel, so the reads run along the rows; pointers advance, no index is multiplied.
+/// Pass 1 over one block, a step at a time: rows 2i and 2i + 1 of one panel read (those
+/// kRowBlockPrefetchRows ahead fetched), staged and folded into the panel's bounds. The steps go along
+/// the row pair, panel after panel, so the reads run along the rows; pointers advance, no index is
+/// multiplied.
 struct BlockReader {
   int64_t N, panels, stagedStride;
   const uint16_t* from;  // the next step's first row (its panel's 32 columns)
@@ -61,7 +62,8 @@ struct BlockReader {
   MXJIT_COLUMN_TARGET void start(const uint16_t* block, uint16_t* staged, __m512i* blockBounds) {
     from = block, to = staged, bounds = firstBounds = blockBounds, left = panels;
     MXJIT_NO_UNROLL
-    for (int64_t p = 0; p < panels; ++p) blockBounds[2 * p] = _mm512_setzero_si512(), blockBounds[2 * p + 1] = _mm512_set1_epi16(-1);
+    for (int64_t p = 0; p < panels; ++p)
+      blockBounds[2 * p] = _mm512_setzero_si512(), blockBounds[2 * p + 1] = _mm512_set1_epi16(-1);
   }
   MXJIT_COLUMN_TARGET void step() {
     _mm_prefetch(reinterpret_cast<const char*>(from + kRowBlockPrefetchRows * N), _MM_HINT_T0);
@@ -78,7 +80,8 @@ struct BlockReader {
 };
 
 /// Pair rows w0 (columns 0-15) and w1 (16-31) of pair `pair` times 8 token rows into acc[2t], acc[2t+1].
-MXJIT_COLUMN_TARGET void multiplyPairRows(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i w0, __m512i w1) {
+MXJIT_COLUMN_TARGET void multiplyPairRows(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i w0,
+                                          __m512i w1) {
   MXJIT_UNROLL
   for (int t = 0; t < kRowBlockRows; ++t) {
     // A float broadcast from memory folds into vdpbf16ps ({1to16}), as in multiplyPairRow.
@@ -129,8 +132,9 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
         for (int i = 0; i < 2 * kRowBlockRows; ++i) _mm512_store_ps(sums + 16 * i, acc[i]);
       };
       const auto pairRow = [&](int64_t q, const vec::LaneGrid& grid, __m512i* w0, __m512i* w1) MXJIT_COLUMN_ATTRS {
-        const __m512i even = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + 2 * q * stagedStride), grid, elem, mode);
-        const __m512i odd = vec::quantizeDequantizeInLanes(_mm512_load_si512(rows + (2 * q + 1) * stagedStride), grid, elem, mode);
+        const uint16_t* pair = rows + 2 * q * stagedStride;
+        const __m512i even = vec::quantizeDequantizeInLanes(_mm512_load_si512(pair), grid, elem, mode);
+        const __m512i odd = vec::quantizeDequantizeInLanes(_mm512_load_si512(pair + stagedStride), grid, elem, mode);
         *w0 = _mm512_permutex2var_epi16(even, interleave.firstHalf, odd);
         *w1 = _mm512_permutex2var_epi16(even, interleave.secondHalf, odd);
       };
@@ -168,11 +172,12 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
       MXJIT_NO_UNROLL
       for (int64_t c = 0; c < chunks; ++c) {
         const bool reads = more && c == 0;
+        const uint32_t* tokens = a + c * kRowBlockRows * pairsPerRow;
         load(sumsOf(c), k0 == 0);
         MXJIT_NO_UNROLL
         for (int64_t q = 0; q < 16; ++q) {
           if (reads) next.step();
-          multiplyPairRows(acc, a + c * kRowBlockRows * pairsPerRow, pairsPerRow, k0 / 2 + q, _mm512_load_si512(s.pairRows + 32 * q),
+          multiplyPairRows(acc, tokens, pairsPerRow, k0 / 2 + q, _mm512_load_si512(s.pairRows + 32 * q),
                            _mm512_load_si512(s.pairRows + 32 * q + 16));
         }
         store(sumsOf(c));
