@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   const HostTensor offs = offsOf({32, 64, 96, 128, 160, 192, 224, 256});
   // Decode: 8 tokens per expert, the streaming plan in column tiles (bf16 weights quantized in registers).
   HostTensor aDecode(DType::BF16, {64, k}), outDecode(DType::BF16, {64, n});
+  // And decode dgrad: grad_out times W^T, each n a row of K values, in row blocks (the same kernel).
+  HostTensor gradDecode(DType::BF16, {64, n}), gradADecode(DType::BF16, {64, k});
   const HostTensor offsDecode = offsOf({8, 16, 24, 32, 40, 48, 56, 64});
   const QuantRecipe recipe{};
 
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
       {"forward 2d3d (streaming)", "auto", [&](Runtime& rt) { grouped_mm(a.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, out.view(), rt); }},
       {"forward 2d3d (column tiles)", "auto",
        [&](Runtime& rt) { grouped_mm(aDecode.view(), w.view(), WeightLayout::ENK, offsDecode.view(), recipe, outDecode.view(), rt); }},
+      {"dgrad 2d3d (row blocks)", "auto",
+       [&](Runtime& rt) { grouped_mm(gradDecode.view(), w.view(), WeightLayout::EKN, offsDecode.view(), recipe, gradADecode.view(), rt); }},
       {"forward 2d3d (row tiles)", "tiles", [&](Runtime& rt) { grouped_mm(a.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, out.view(), rt); }},
       {"dgrad 2d3d + wgrad 2d2d", "auto",
        [&](Runtime& rt) { grouped_mm_backward(a.view(), w.view(), WeightLayout::ENK, offs.view(), gradOut.view(), recipe, gradA.view(), gradB.view(), rt); }},

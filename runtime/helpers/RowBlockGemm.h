@@ -112,6 +112,12 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
   // the quantizing alone, 8-row groups ran 25% slower).
   BlockReader next{N, panels, stagedStride};
   next.start(x, s.staged[0], s.bounds[0]);
+  // The sums start at zero (loading them every block, zero or not, keeps selects out of the loop).
+  MXJIT_NO_UNROLL
+  for (int64_t c = 0; c < chunks; ++c)
+    MXJIT_NO_UNROLL
+    for (int64_t i = 0; i < panels * kRowBlockRows * 32; i += 16)
+      _mm512_store_ps(s.acc + c * kRowBlockPanels * kRowBlockRows * 32 + i, _mm512_setzero_ps());
   MXJIT_NO_UNROLL
   for (int64_t i = 0; i < 16 * panels; ++i) next.step();
   MXJIT_NO_UNROLL
@@ -123,9 +129,9 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
       const uint16_t* rows = s.staged[cur] + 32 * p;
       const auto sumsOf = [&](int64_t c) MXJIT_COLUMN_ATTRS { return s.acc + (c * kRowBlockPanels + p) * kRowBlockRows * 32; };
       __m512 acc[2 * kRowBlockRows];
-      const auto load = [&](const float* sums, bool first) MXJIT_COLUMN_ATTRS {  // first: the item's first block
+      const auto load = [&](const float* sums) MXJIT_COLUMN_ATTRS {
         MXJIT_UNROLL
-        for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = first ? _mm512_setzero_ps() : _mm512_load_ps(sums + 16 * i);
+        for (int i = 0; i < 2 * kRowBlockRows; ++i) acc[i] = _mm512_load_ps(sums + 16 * i);
       };
       const auto store = [&](float* sums) MXJIT_COLUMN_ATTRS {
         MXJIT_UNROLL
@@ -141,7 +147,7 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
       vec::LaneGrid grid;
       const bool inLanes = vec::blocksInLanes(s.bounds[cur][2 * p], s.bounds[cur][2 * p + 1], elem, mode, &grid);
       if (maxRows <= kRowBlockRows) {
-        load(sumsOf(0), k0 == 0);
+        load(sumsOf(0));
         if (inLanes) {
           MXJIT_NO_UNROLL
           for (int64_t q = 0; q < 16; ++q) {
@@ -154,7 +160,7 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
           // The call clobbers every vector register: the accumulators wait in memory.
           store(sumsOf(0));
           mxjit_cold_row_block_panel(rows, stagedStride, int32_t(elem), int32_t(mode), a, pairsPerRow, k0 / 2, sumsOf(0));
-          load(sumsOf(0), false);
+          load(sumsOf(0));
           MXJIT_NO_UNROLL
           for (int64_t q = 0; q < 16; ++q)
             if (more) next.step();
@@ -173,7 +179,7 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
       for (int64_t c = 0; c < chunks; ++c) {
         const bool reads = more && c == 0;
         const uint32_t* tokens = a + c * kRowBlockRows * pairsPerRow;
-        load(sumsOf(c), k0 == 0);
+        load(sumsOf(c));
         MXJIT_NO_UNROLL
         for (int64_t q = 0; q < 16; ++q) {
           if (reads) next.step();
