@@ -64,9 +64,14 @@ int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups) {
   return std::clamp<int64_t>((panels + itemsPerGroup - 1) / itemsPerGroup, 1, helpers::kRowBlockPanels);
 }
 
+int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost) {
+  if (amxHost) return kColumnTileRows;
+  return b.load == abi::kDequantize ? 16 : kColumnTileMaxRows;
+}
+
 int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
   if (streamsRowBlocks(b, k, n, amxHost)) return helpers::kRowBlockMaxRows;
-  return streamsColumnTiles(b, k) ? kColumnTileRows : 0;
+  return streamsColumnTiles(b, k) ? columnTileMaxRows(b, amxHost) : 0;
 }
 
 std::string_view microkernelName(Microkernel m) {
@@ -113,8 +118,8 @@ int64_t KernelPlan::threadScratchFloats() const {
   // and a 16 x 32 C.
   if (streamPanels && b.layout == ir::OperandLayout::PNK) return micro == Microkernel::AmxBf16 ? 1024 + 16 : 0;
   // Column tiles: the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the
-  // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C.
-  if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16;
+  // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C; or the sums of up to kColumnTileMaxRows rows.
+  if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16 + kColumnTileMaxRows * 16;
   if (streamPanels && rowBlocks) return helpers::kRowBlockScratchFloats;
   // AMX streaming: the cold staging (K x NR floats), a 16 x NR C, the panels (amxDepth(k) deep).
   if (streamPanels && micro == Microkernel::AmxBf16) return int64_t(nr) * k + 16 * nr + panelsPerItem * nr * amxDepth(k) / 2 + 16;

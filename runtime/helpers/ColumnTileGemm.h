@@ -30,8 +30,9 @@ namespace mxjit::helpers {
 
 /// K values per step of the fast paths: a 64-byte line of each column.
 constexpr int64_t kColumnStepFp8 = 64, kColumnStepBf16 = 32;
-/// Token rows per pass over the weights (plan::kColumnTileRows: the plan sends only groups this small here).
-constexpr int kColumnTileRows = 8;
+/// Token rows per pass over the weights (plan::kColumnTileRows), and the most a group sent here may have
+/// (plan::fusedGroupRows): larger groups of up to kColumnTileMaxRows keep each step's pair rows for every 8.
+constexpr int kColumnTileRows = 8, kColumnTileMaxRows = 32;
 
 /// 16 columns of fp8 codes (column c's K codes at codes + c * K, its kBlocks scale codes at scales + c *
 /// kBlocks), k .. k+63 (vec::loadColumnTile), as 32 decoded pair rows: body(q, v) with v pair row q (k + 2q,
@@ -196,6 +197,45 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const ColumnTile& tile, int64_t r0,
   MXJIT_NO_UNROLL
   for (int64_t t = 0; t < nRows && t < MR; ++t)
     vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, _mm512_load_ps(sums[t]), tile.N - tile.c0, outBf16);
+}
+
+/// 9 to kColumnTileMaxRows token rows (as columnTileTimesRows takes them) times the tile's 16 columns:
+/// each step's pair rows, written to the tile buffer by the fast paths (or from memory, stepFromMemory),
+/// are multiplied from there by every 8 rows, their sums in `sums` (kColumnTileMaxRows x 16 floats)
+/// between steps. Re-decoding each step per 8 rows, or the whole-panel plan, ran groups of 9-32 rows
+/// 2-3x slower. The same products in the same order as columnTileTimesRows.
+MXJIT_COLUMN_TARGET void columnTileTimesManyRows(const ColumnTile& tile, int64_t r0, int64_t nRows, int32_t outBf16,
+                                                 const vec::PairRowShuffles& shuffles, float* sums) {
+  constexpr int MR = kColumnTileRows;
+  const int64_t K = tile.K, pairsPerRow = K / 2, passes = (nRows + MR - 1) / MR;
+  const uint32_t* a = reinterpret_cast<const uint32_t*>(tile.args->packedA) + r0 * pairsPerRow;
+  uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
+  const auto keep = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
+  MXJIT_NO_UNROLL
+  for (int64_t i = 0; i < passes * MR * 16; i += 16) _mm512_storeu_ps(sums + i, _mm512_setzero_ps());
+  MXJIT_NO_UNROLL
+  for (int64_t k = 0; k < K; k += tile.step) {
+    const bool full = tile.whole && k + tile.step <= K;
+    const int64_t depth = K - k < tile.step ? K - k : tile.step;
+    StepRows rows{tile.tile, 16};
+    const bool kept = full && (tile.fp8 ? fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, keep)
+                                        : bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, true, keep));
+    if (!kept) rows = stepFromMemory(tile, k, depth, full, true);
+    MXJIT_NO_UNROLL
+    for (int64_t pass = 0; pass < passes; ++pass) {
+      __m512 acc[MR];
+      MXJIT_UNROLL
+      for (int t = 0; t < MR; ++t) acc[t] = _mm512_loadu_ps(sums + (pass * MR + t) * 16);
+      MXJIT_NO_UNROLL
+      for (int64_t q = 0; q < depth / 2; ++q)
+        multiplyPairRow(acc, a + pass * MR * pairsPerRow, pairsPerRow, k / 2 + q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+      MXJIT_UNROLL
+      for (int t = 0; t < MR; ++t) _mm512_storeu_ps(sums + (pass * MR + t) * 16, acc[t]);
+    }
+  }
+  MXJIT_NO_UNROLL
+  for (int64_t t = 0; t < nRows; ++t)
+    vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, _mm512_loadu_ps(sums + t * 16), tile.N - tile.c0, outBf16);
 }
 
 /// AMX hosts: up to 16 token rows (natural pairs, K wide, as A tiles take them; rows past nRows are read

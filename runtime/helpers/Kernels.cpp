@@ -335,19 +335,27 @@ MXJIT_HELPER void mxjit_decode_2d3d_bf16_8x32(const abi::KernelArgs* args, const
 }
 
 /// The weight-streaming stage on [E,N,K] weights in column tiles (ColumnTileGemm.h; KernelPlan.h,
-/// streamsColumnTiles): the item's 32-column panel, 16 columns at a time, times the group's rows, 8 at a
-/// time, each step of K decoded (fp8) or quantized (bf16) in registers and multiplied at once.
+/// streamsColumnTiles): the item's 32-column panel, 16 columns at a time, times the group's rows. Groups
+/// of up to 8 rows (maxRows, a plan constant, 8): each step of K decoded (fp8) or quantized (bf16) in
+/// registers and multiplied at once; of up to kColumnTileMaxRows (maxRows 32): each step's pair rows
+/// kept for every 8 rows (larger groups would read the weights again per that many rows).
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_enk_columns_bf16_8x16(const abi::KernelArgs* args, const abi::WorkItem* item,
                                                                      float* scratch, int64_t K, int64_t N, int32_t outBf16,
-                                                                     int32_t load, int32_t elem, int32_t mode, int32_t block) {
+                                                                     int32_t load, int32_t elem, int32_t mode, int32_t block,
+                                                                     int32_t maxRows) {
   const vec::PairRowShuffles shuffles = vec::pairRowShuffles(true);
   float* tmp = scratch;                                                      // the cold packer's 64 x 32 fp32 staging
   uint16_t* slab = reinterpret_cast<uint16_t*>(tmp + kColumnStepFp8 * 32);  // and its 32 pair rows x 32 columns,
-  uint16_t* columns = slab + 32 * 32 * 2;                                    // and the 16-column tile (32 x 16)
+  uint16_t* columns = slab + 32 * 32 * 2;                                    // and the 16-column tile (32 x 16),
+  float* sums = reinterpret_cast<float*>(columns + 32 * 16 * 2);             // and the many-row sums (32 x 16)
   for (int64_t half = 0; half < 2 && item->tile * 32 + half * 16 < N; ++half) {
     const ColumnTile tile = columnTileOf(args, item->group, item->tile, half, K, N, load, ElemFormat(elem), ScaleMode(mode), block,
                                          columns, slab, tmp);
-    for (int64_t r0 = item->begin; r0 < item->end; r0 += 8) columnTileTimesRows(tile, r0, item->end - r0, outBf16, shuffles);
+    for (int64_t r0 = item->begin; r0 < item->end; r0 += maxRows) {
+      const int64_t rows = item->end - r0 < maxRows ? item->end - r0 : maxRows;
+      if (maxRows <= kColumnTileRows) columnTileTimesRows(tile, r0, rows, outBf16, shuffles);
+      else columnTileTimesManyRows(tile, r0, rows, outBf16, shuffles, sums);
+    }
   }
 }
 

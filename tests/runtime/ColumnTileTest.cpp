@@ -89,10 +89,12 @@ TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
         }
 }
 
-// Jagged decode: groups of 1..8 rows beside larger ones (9, 23, 40) and an idle one. The small groups go
-// to the column-tile kernel, the others to the whole-panel one (AMX hosts: row tiles; two kernels, each
-// run over its groups: Runtime::Impl::routeGroups); fp8 weights (blocks of 32, some scales outside the fast range) and bf16
-// weights quantized on the fly, N = 72 (a partial panel).
+// Jagged decode: groups of 1..8 rows beside larger ones (9, 23, 40) and an idle one. Those of up to 8
+// rows go to the column-tile kernel that multiplies each step as it is decoded, 9 and 23 to the one that
+// keeps each step for every 8 rows, 40 to the whole-panel one (three kernels, each run over its groups:
+// Runtime::Impl::routeGroups; AMX hosts: up to 8 rows in column tiles, the rest in row tiles, two); fp8
+// weights (blocks of 32, some scales outside the fast range) and bf16 weights quantized on the fly,
+// N = 72 (a partial panel).
 TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
   const std::vector<int32_t> sizes = {1, 9, 0, 8, 23, 3, 40};
   for (bool fp8 : {true, false}) {
@@ -107,7 +109,7 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
     const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
     if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
     else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-    onColumnTileRuntimes(
+    onStreamingRuntimes(
         [&](Runtime& rt) {
           if (fp8)
             grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
@@ -115,7 +117,37 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
           else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
           EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
         },
-        2);
+        " column_tiles", 3, " column_tiles", 2);
+  }
+}
+
+// Groups of 9-16 rows (fp8 weights) or 9-32 (bf16) in column tiles (AVX512-BF16 hosts; AMX ones take
+// row tiles; plan::columnTileMaxRows): each step's pair rows kept in the tile buffer and multiplied by
+// every 8 rows, for fp8 weights with scales and codes off the fast path (the table decode, the cold
+// packer) and bf16 weights of a wide range (the fp32 codec), N = 72 (a partial panel: every step of its
+// last tile cold). One kernel.
+TEST(ColumnTiles, GroupsOfUpToThirtyTwoRows) {
+  for (bool fp8 : {true, false}) {
+    GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9} : std::vector<int32_t>{16, 32, 13, 0, 9}, 0, 192, 72,
+                                /*enk=*/true, 46);
+    const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+    formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+    qw.scales.data<uint8_t>()[(1 * 72 + 6) * 6 + 3] = 240;  // expert 1 (32 rows), column 6, block 3
+    for (int64_t i = 0; i < qw.qdata.numel(); i += 89) qw.qdata.data<uint8_t>()[i] = uint8_t(i % 3);  // subnormals, zeros
+    const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
+    const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+    HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
+    if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
+    else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+    onStreamingRuntimes(
+        [&](Runtime& rt) {
+          if (fp8)
+            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
+                       p.offs.view(), recipe, got.view(), rt);
+          else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
+          EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
+        },
+        " column_tiles", 1, "", 1);
   }
 }
 
