@@ -199,6 +199,18 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const ColumnTile& tile, int64_t r0,
     vec::storeLanes(tile.args->out, (r0 + t) * tile.N + tile.c0, _mm512_load_ps(sums[t]), tile.N - tile.c0, outBf16);
 }
 
+/// The step at k (`depth` k of it) as pair rows in memory: written to the tile buffer by the fast paths,
+/// else from memory (stepFromMemory); pair order as `swapPairs` (k + 1 low for vdpbf16ps, natural for AMX).
+MXJIT_COLUMN_TARGET StepRows keptStep(const ColumnTile& tile, int64_t k, int64_t depth, const vec::PairRowShuffles& shuffles,
+                                      bool swapPairs) {
+  uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
+  const auto keep = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
+  const bool full = tile.whole && k + tile.step <= tile.K;
+  const bool kept = full && (tile.fp8 ? fp8ColumnStep(tile.codes, tile.K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, keep)
+                                      : bf16ColumnStep(tile.values, tile.K, k, tile.f, tile.mode, swapPairs, keep));
+  return kept ? StepRows{tile.tile, 16} : stepFromMemory(tile, k, depth, full, swapPairs);
+}
+
 /// 9 to kColumnTileMaxRows token rows (as columnTileTimesRows takes them) times the tile's 16 columns:
 /// each step's pair rows, written to the tile buffer by the fast paths (or from memory, stepFromMemory),
 /// are multiplied from there by every 8 rows, their sums in `sums` (kColumnTileMaxRows x 16 floats)
@@ -209,18 +221,12 @@ MXJIT_COLUMN_TARGET void columnTileTimesManyRows(const ColumnTile& tile, int64_t
   constexpr int MR = kColumnTileRows;
   const int64_t K = tile.K, pairsPerRow = K / 2, passes = (nRows + MR - 1) / MR;
   const uint32_t* a = reinterpret_cast<const uint32_t*>(tile.args->packedA) + r0 * pairsPerRow;
-  uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
-  const auto keep = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
   MXJIT_NO_UNROLL
   for (int64_t i = 0; i < passes * MR * 16; i += 16) _mm512_storeu_ps(sums + i, _mm512_setzero_ps());
   MXJIT_NO_UNROLL
   for (int64_t k = 0; k < K; k += tile.step) {
-    const bool full = tile.whole && k + tile.step <= K;
     const int64_t depth = K - k < tile.step ? K - k : tile.step;
-    StepRows rows{tile.tile, 16};
-    const bool kept = full && (tile.fp8 ? fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, keep)
-                                        : bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, true, keep));
-    if (!kept) rows = stepFromMemory(tile, k, depth, full, true);
+    const StepRows rows = keptStep(tile, k, depth, shuffles, true);
     MXJIT_NO_UNROLL
     for (int64_t pass = 0; pass < passes; ++pass) {
       __m512 acc[MR];
@@ -249,17 +255,11 @@ columnTileTimesRowsAmx(const ColumnTile& tile, int64_t r0, int64_t nRows, int32_
                        float* c) {
   const int64_t K = tile.K;
   const uint16_t* a = reinterpret_cast<const uint16_t*>(tile.args->packedA) + r0 * K;
-  uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
-  const auto store = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
   _tile_zero(0);
   MXJIT_NO_UNROLL
   for (int64_t k = 0; k < K; k += tile.step) {
-    const bool full = tile.whole && k + tile.step <= K;
     const int64_t depth = K - k < tile.step ? K - k : tile.step;
-    StepRows rows{tile.tile, 16};
-    const bool inTile = full && (tile.fp8 ? fp8ColumnStep(tile.codes, K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, store)
-                                          : bf16ColumnStep(tile.values, K, k, tile.f, tile.mode, false, store));
-    if (!inTile) rows = stepFromMemory(tile, k, depth, full, false);
+    const StepRows rows = keptStep(tile, k, depth, shuffles, false);
     MXJIT_NO_UNROLL
     for (int64_t j = 0; j < depth / 32; ++j) {
       _tile_loadd(2, a + k + 32 * j, K * 2);

@@ -24,6 +24,28 @@ template <class Call> void onColumnTileRuntimes(Call call, size_t kernels = 1) {
   onStreamingRuntimes(call, " column_tiles", kernels, " column_tiles", kernels);
 }
 
+// The forward of p on its weights as fp8 codes `qw` (against the dequantized operands, the bf16 recipe)
+// or as bf16 quantized on the fly, equal to the reference on each streaming runtime (onStreamingRuntimes:
+// `kernels` kernels with `marker` in a plan; on AMX hosts `amxKernels`, `amxMarker`).
+void expectForward(const GemmProblem& p, const formats::MXTensor& qw, bool fp8, DType out, const std::string& marker, size_t kernels,
+                   const std::string& amxMarker, size_t amxKernels) {
+  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+  HostTensor got(out, {p.m, p.n}), want(out, {p.m, p.n});
+  const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
+  const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
+  if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
+  else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+  onStreamingRuntimes(
+      [&](Runtime& rt) {
+        if (fp8)
+          grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
+                     p.offs.view(), recipe, got.view(), rt);
+        else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
+        EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
+      },
+      marker, kernels, amxMarker, amxKernels);
+}
+
 // fp8 weights: normal codes (the arithmetic decode) or, sprinkled in every tile, subnormal and zero codes
 // (the table decode); scales outside the fast decode's range (steps the cold path packs, inside a block
 // of 128 too), a partial last panel (N = 64 + 8); both formats, blocks of 32, 64 and 128; K = 4096
@@ -100,24 +122,10 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
   for (bool fp8 : {true, false}) {
     GemmProblem p = makeProblem(sizes, 0, 256, 72, /*enk=*/true, 41);
     makeNarrow(p.w, 9);
-    const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
-    HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
     formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
     qw.scales.data<uint8_t>()[(0 * 72 + 6) * 8 + 3] = 240;  // expert 0 (one row), column 6, block 3
     qw.scales.data<uint8_t>()[(4 * 72 + 6) * 8 + 3] = 240;  // expert 4 (23 rows), the same place
-    const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
-    const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
-    if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-    else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-    onStreamingRuntimes(
-        [&](Runtime& rt) {
-          if (fp8)
-            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
-                       p.offs.view(), recipe, got.view(), rt);
-          else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
-          EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
-        },
-        " column_tiles", 3, " column_tiles", 2);
+    expectForward(p, qw, fp8, DType::BF16, " column_tiles", 3, " column_tiles", 2);
   }
 }
 
@@ -130,24 +138,10 @@ TEST(ColumnTiles, GroupsOfUpToThirtyTwoRows) {
   for (bool fp8 : {true, false}) {
     GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9} : std::vector<int32_t>{16, 32, 13, 0, 9}, 0, 192, 72,
                                 /*enk=*/true, 46);
-    const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
     formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
-    qw.scales.data<uint8_t>()[(1 * 72 + 6) * 6 + 3] = 240;  // expert 1 (32 rows), column 6, block 3
+    qw.scales.data<uint8_t>()[(1 * 72 + 6) * 6 + 3] = 240;  // expert 1, column 6, block 3
     for (int64_t i = 0; i < qw.qdata.numel(); i += 89) qw.qdata.data<uint8_t>()[i] = uint8_t(i % 3);  // subnormals, zeros
-    const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
-    const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
-    HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
-    if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-    else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-    onStreamingRuntimes(
-        [&](Runtime& rt) {
-          if (fp8)
-            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
-                       p.offs.view(), recipe, got.view(), rt);
-          else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
-          EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
-        },
-        " column_tiles", 1, "", 1);
+    expectForward(p, qw, fp8, DType::F32, " column_tiles", 1, "", 1);
   }
 }
 
