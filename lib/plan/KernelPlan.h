@@ -74,10 +74,10 @@ struct OperandPlan {
 /// (runtime/helpers/ColumnTileGemm.h): fp8 with plain scales in blocks of 32 or a multiple, or bf16
 /// quantized in blocks of 32; K a multiple of 32. Sixteen columns' next 64 bytes each are transposed into
 /// vdpbf16ps pair rows in registers, decoded or quantized there and multiplied at once by 8 token rows;
-/// nothing decoded is stored. Only where every group has at most kColumnTileRows rows
-/// (PlanOptions::fusedGroupRows): larger groups re-decode each tile per 8 rows, and the whole-panel
-/// plan wins from 16 rows up (this machine, 2 threads, K = 4096: 32 rows per group 1.15x (fp8) and 1.5x
-/// (bf16) slower in column tiles; 8 rows 1.25x and 1.9x faster, K = 2880 1.15x and 2.4x).
+/// nothing decoded is stored. Only where every group has at most columnTileMaxRows rows
+/// (PlanOptions::fusedGroupRows): groups past 8 rows keep each step's pair rows for every 8 (re-decoding
+/// each step per 8 rows, the whole-panel plan won from 16 rows up); against whole panels, on this
+/// machine, 2 threads: 8 rows 1.25x (fp8) and 1.9x (bf16) faster at K = 4096, 1.15x and 2.4x at K = 2880.
 bool streamsColumnTiles(const OperandPlan& b, int64_t k);
 constexpr int64_t kColumnTileRows = 8;
 /// The most rows a group may have for column tiles: 8 on AMX hosts; elsewhere larger groups keep each
