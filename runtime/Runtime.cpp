@@ -115,8 +115,8 @@ std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::Kern
                                                    : gemmPlan == GemmPlan::Stream;
   // Groups within fusedRows stream their weights once in column tiles or row blocks whatever the others
   // take (whole panels, or row tiles, which would pack every small group's weights first), unless a plan
-  // is forced: those of up to 8 rows in a kernel that multiplies each pair row as it is quantized, larger
-  // ones (row blocks) in one that keeps it for every 8 rows (8-row groups ran 8% slower there).
+  // is forced: those of up to 8 rows in a kernel that multiplies each pair row as it is decoded or
+  // quantized, larger ones in one that keeps it for every 8 rows (8-row groups ran 8% slower there).
   const bool fused = gemmPlan == GemmPlan::Auto || (gemmPlan == GemmPlan::Stream && panels.streamPanels);
   if (!fused || (!tiny && !small)) return {{panels, {}}};
   std::vector<Route> routes;

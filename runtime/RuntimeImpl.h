@@ -26,11 +26,12 @@ struct Runtime::Impl {
                                             const std::map<std::string, int64_t>& bindings);
 
   /// The kernels of a 2d3d call and the groups each takes: `spec` marked for the weight-streaming plan
-  /// where it pays for these groups (plan::streamWeightPanels), or as options.gemmPlan forces, and for
-  /// column tiles where every group has 1..plan::kColumnTileRows rows; where only some have, two: the
-  /// column-tile kernel for those, the whole-panel or row-tile one for the rest (each a kernel of its
-  /// own, as a call of only such groups would compile: one mixed kernel compiled in 35-43 ms, over the
-  /// budget).
+  /// where it pays for these groups (plan::streamWeightPanels), or as options.gemmPlan forces; where the
+  /// weights take column tiles or row blocks (plan::fusedGroupRows), up to three: that kernel for groups
+  /// of 1..plan::kColumnTileRows rows (streamPanels 2), its variant that keeps each step for every 8 rows
+  /// for groups of up to fusedGroupRows (3), the whole-panel or row-tile one for the rest (each a kernel
+  /// of its own, as a call of only such groups would compile: one mixed kernel compiled in 35-43 ms,
+  /// over the budget).
   struct Route {
     runtime::KernelSpec spec;
     runtime::GroupRows rows;
