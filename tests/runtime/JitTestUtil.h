@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
