@@ -5,9 +5,9 @@
 // columns' scales in its lanes) or quantized and dequantized (bf16: one lane grid serves all 16 rows,
 // since a column's 32 k are its block) and multiplied at once by up to 8 token rows (groups of 9-32
 // rows: the step's pair rows kept in the tile buffer, multiplied from there by every 8 rows,
-// columnTileTimesManyRows). Nothing decoded is stored and read back: decode-shape forward (8 rows per expert, 2 threads) runs 1.15-1.2x as fast as
-// decoding each step into L1 first (fp8) and 1.9-2.4x as fast as quantizing whole panels into L2
-// (bf16). Steps the fast paths cannot take go through memory: fp8 codes that are subnormal, NaN or Inf
+// columnTileTimesManyRows). Nothing decoded is stored and read back: decode-shape forward (8 rows per
+// expert, 2 threads) runs 1.15-1.2x as fast as decoding each step into L1 first (fp8) and 1.9-2.4x as
+// fast as quantizing whole panels into L2 (bf16). Steps the fast paths cannot take go through memory: fp8 codes that are subnormal, NaN or Inf
 // through the runtime's table decode, bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3%
 // of the steps of normally distributed weights) through its fp32 codec, scales outside the fast range
 // and partial steps through the cold packer; the kernels call one cold path for all of these, which
