@@ -1,22 +1,21 @@
 // The weight-streaming forward on weights stored along K ([E,N,K]): fp8 codes with e8m0 scales, or bf16
-// quantized along K in blocks of 32. Sixteen columns at a time, each step of their K values (64 k of fp8,
-// 32 of bf16) is loaded as 16 registers, one per column, and transposed in registers (transpose16x16)
-// into vdpbf16ps pair rows whose dword lanes are the 16 columns; there each pair row is decoded (fp8, the
-// columns' scales in its lanes) or quantized and dequantized (bf16: one lane grid serves all 16 rows,
-// since a column's 32 k are its block) and multiplied at once by up to 8 token rows (groups of 9-32
-// rows: the step's pair rows kept in the tile buffer, multiplied from there by every 8 rows,
-// columnTileTimesManyRows). Nothing decoded is stored and read back: decode-shape forward (8 rows per
-// expert, 2 threads) runs 1.15-1.2x as fast as decoding each step into L1 first (fp8) and 1.9-2.4x as
-// fast as quantizing whole panels into L2 (bf16). Steps the fast paths cannot take go through memory: fp8 codes that are subnormal, NaN or Inf
-// through the runtime's table decode, bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3%
-// of the steps of normally distributed weights) through its fp32 codec, scales outside the fast range
-// and partial steps through the cold packer; the kernels call one cold path for all of these, which
-// also multiplies (mxjit_cold_column_tile_step). Results equal the other bf16 kernels' (the same
-// products summed in the same order). On AMX hosts the pair rows become B tiles for tdpbf16ps instead.
-// Compile time: fusing the multiply into a transposing decode makes one module of the kernel, on one
-// compile thread; with the slow steps out of it (a sixth of its compile time), the rows' stores in a
-// loop and the transpose's rounds combined apart (transpose::roundDone), a kernel compiles in 25-30 ms
-// (was 31-35; the budget is 30).
+// quantized along K in blocks of 32. Sixteen columns at a time, each step of their K values (64 k of fp8, 32 of
+// bf16) is loaded as 16 registers, one per column, and transposed in registers (transpose16x16) into vdpbf16ps
+// pair rows whose dword lanes are the 16 columns; there each pair row is decoded (fp8, the columns' scales in
+// its lanes) or quantized and dequantized (bf16: one lane grid serves all 16 rows, since a column's 32 k are its
+// block) and multiplied at once by up to 8 token rows (groups of 9-32 rows: the step's pair rows kept in the
+// tile buffer, multiplied from there by every 8 rows, columnTileTimesManyRows). Nothing decoded is stored and
+// read back: decode-shape forward (8 rows per expert, 2 threads) runs 1.15-1.2x as fast as decoding each step
+// into L1 first (fp8) and 1.9-2.4x as fast as quantizing whole panels into L2 (bf16). Steps the fast paths
+// cannot take go through memory: fp8 codes that are subnormal, NaN or Inf through the runtime's table decode,
+// bf16 values the 16-bit lanes cannot do (fp8 subnormals, about 3% of the steps of normally distributed weights)
+// through its fp32 codec, scales outside the fast range and partial steps through the cold packer; the kernels
+// call one cold path for all of these, which also multiplies (mxjit_cold_column_tile_step). Results equal the
+// other bf16 kernels' (the same products summed in the same order). On AMX hosts the pair rows become B tiles
+// for tdpbf16ps instead. Compile time: fusing the multiply into a transposing decode makes one module of the
+// kernel, on one compile thread; with the slow steps out of it (a sixth of its compile time), the rows' stores
+// in a loop and the transpose's rounds combined apart (transpose::roundDone), a kernel compiles in 25-30 ms (was
+// 31-35; the budget is 30).
 #pragma once
 #include "Bf16LaneQuantize.h"
 #include "ColdPaths.h"
@@ -207,8 +206,9 @@ MXJIT_COLUMN_TARGET StepRows keptStep(const ColumnTile& tile, int64_t k, int64_t
   uint32_t* words = reinterpret_cast<uint32_t*>(tile.tile);
   const auto keep = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { _mm512_storeu_si512(words + 16 * q, v); };
   const bool full = tile.whole && k + tile.step <= tile.K;
-  const bool kept = full && (tile.fp8 ? fp8ColumnStep(tile.codes, tile.K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, keep)
-                                      : bf16ColumnStep(tile.values, tile.K, k, tile.f, tile.mode, swapPairs, keep));
+  const bool kept =
+      full && (tile.fp8 ? fp8ColumnStep(tile.codes, tile.K, tile.scales, tile.kBlocks, k, tile.block, tile.f, shuffles, keep)
+                        : bf16ColumnStep(tile.values, tile.K, k, tile.f, tile.mode, swapPairs, keep));
   return kept ? StepRows{tile.tile, 16} : stepFromMemory(tile, k, depth, full, swapPairs);
 }
 
@@ -235,7 +235,8 @@ MXJIT_COLUMN_TARGET void columnTileTimesManyRows(const ColumnTile& tile, int64_t
       for (int t = 0; t < MR; ++t) acc[t] = _mm512_loadu_ps(sums + (pass * MR + t) * 16);
       MXJIT_NO_UNROLL
       for (int64_t q = 0; q < depth / 2; ++q)
-        multiplyPairRow(acc, a + pass * MR * pairsPerRow, pairsPerRow, k / 2 + q, _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+        multiplyPairRow(acc, a + pass * MR * pairsPerRow, pairsPerRow, k / 2 + q,
+                        _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) _mm512_storeu_ps(sums + (pass * MR + t) * 16, acc[t]);
     }
