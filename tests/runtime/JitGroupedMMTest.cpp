@@ -27,6 +27,7 @@ const Case kCases[] = {
     {"rows_past_last_group", {10, 20}, 5, 64, 64},
     {"many_tiles", {150, 3, 90}, 0, 128, 160},
     {"wide_panel_items", {5, 9}, 0, 320, 544},  // streaming items of 8 panels and a partial one, both ways
+    {"wide_pack_items", {40, 3}, 0, 1056, 1056},  // wgrad's token packing: items of 1024 and 32 columns, both operands
 };
 
 // Plan 0: the runtime's choice (these shapes stream weight panels); 1: the row-tile plan forced, the one
