@@ -46,7 +46,7 @@ int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 struct PlanOptions {
   bool streamPanels = false;  // the weight-streaming plan (streamWeightPanels)
   int64_t fusedGroupRows = 0;  // no group has more rows (fusedGroupRows): the streaming stage may take column tiles
-                               // (up to kColumnTileRows) or row blocks; 0: unknown
+                               // (up to columnTileMaxRows) or row blocks; 0: unknown
   bool smallGroups = false;       // 2d2d: every group within kSmallGroupRows tokens: AMX hosts take AVX512-BF16 (AMX
                                   // pads each group's tokens to 32; 2.2-2.5x slower at 8 tokens per group)
 };
@@ -100,7 +100,7 @@ bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
 int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups);
 
 /// The most rows a group may have for the streaming stage to take its weights in column tiles or row
-/// blocks (kColumnTileRows, helpers::kRowBlockMaxRows), 0 where neither applies: the runtime sends groups
+/// blocks (columnTileMaxRows, helpers::kRowBlockMaxRows), 0 where neither applies: the runtime sends groups
 /// within it to such a kernel (PlanOptions::fusedGroupRows) and the others to one of their own.
 int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
 
