@@ -8,6 +8,7 @@
 #include "plan/KernelPlan.h"
 #include "reference/GroupedMM.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -19,29 +20,23 @@ using namespace mxjit::test;
 
 namespace {
 
-// Column tiles on both targets (AMX hosts' pair rows go to tdpbf16ps), `kernels` kernels on each.
-template <class Call> void onColumnTileRuntimes(Call call, size_t kernels = 1) {
-  onStreamingRuntimes(call, " column_tiles", kernels, " column_tiles", kernels);
-}
-
-// The forward of p on its weights as fp8 codes `qw` (against the dequantized operands, the bf16 recipe)
-// or as bf16 quantized on the fly, equal to the reference on each streaming runtime (onStreamingRuntimes:
-// `kernels` kernels with `marker` in a plan; on AMX hosts `amxKernels`, `amxMarker`).
+// The forward of p on its weights as fp8 codes `qw` (in its format and block; against the dequantized
+// operands, the bf16 recipe) or as bf16 quantized on the fly, equal to the reference on each streaming
+// runtime (onStreamingRuntimes: `kernels` kernels with `marker` in a plan; on AMX hosts `amxKernels`,
+// `amxMarker`); `what` names the case in a failure.
 void expectForward(const GemmProblem& p, const formats::MXTensor& qw, bool fp8, DType out, const std::string& marker, size_t kernels,
-                   const std::string& amxMarker, size_t amxKernels) {
+                   const std::string& amxMarker, size_t amxKernels, const std::string& what = "") {
   const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
+  if (!fp8) return expectBf16Forward(p, WeightLayout::ENK, recipe, out, marker, kernels, amxMarker, amxKernels, "bf16 " + what);
   HostTensor got(out, {p.m, p.n}), want(out, {p.m, p.n});
-  const HostTensor wHat = fp8 ? formats::dequantize(qw, DType::BF16) : p.w;
+  const HostTensor wHat = formats::dequantize(qw, DType::BF16);
   const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
-  if (fp8) reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-  else reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
+  reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
   onStreamingRuntimes(
       [&](Runtime& rt) {
-        if (fp8)
-          grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), ElemFormat::E4M3, 32}, WeightLayout::ENK,
-                     p.offs.view(), recipe, got.view(), rt);
-        else grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
-        EXPECT_EQ(gemmMismatches(got, want, fp8 ? aHat : p.a, wHat, true, p.offs, rt), 0) << rt.targetName() << (fp8 ? " fp8" : " bf16");
+        grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), qw.elem, qw.block}, WeightLayout::ENK, p.offs.view(),
+                   recipe, got.view(), rt);
+        EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs, rt), 0) << rt.targetName() << " fp8 " << what;
       },
       marker, kernels, amxMarker, amxKernels);
 }
@@ -69,17 +64,8 @@ TEST(ColumnTiles, Fp8WeightsAtTheirEdges) {
           scales[(3 * 72 + 5) * kBlocks + 1] = 240;
           for (int64_t kk = block; kk < 2 * block; ++kk) codes[(3 * 72 + 5) * k + kk] &= 0x8F;
           scales[(4 * 72 + 40) * kBlocks + 2] = scales[(4 * 72 + 60) * kBlocks + 2] = 12;
-          const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
-          HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-          const HostTensor wHat = formats::dequantize(qw, DType::BF16);
-          const HostTensor aHat = formats::dequantize(formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil), DType::BF16);
-          reference::groupedMMForward(aHat.view(), wHat.view(), WeightLayout::ENK, p.offs.view(), recipePreset("bf16"), want.view());
-          onColumnTileRuntimes([&](Runtime& rt) {
-            grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), elem, block}, WeightLayout::ENK, p.offs.view(),
-                       recipe, got.view(), rt);
-            EXPECT_EQ(gemmMismatches(got, want, aHat, wHat, true, p.offs, rt), 0)
-                << rt.targetName() << " " << elemFormatName(elem) << " block " << block << " K " << k << (irregular ? " irregular" : "");
-          });
+          expectForward(p, qw, true, DType::BF16, " column_tiles", 1, " column_tiles", 1,
+                        fmt::format("{} block {} K {}{}", elemFormatName(elem), block, k, irregular ? " irregular" : ""));
         }
 }
 
@@ -99,15 +85,8 @@ TEST(ColumnTiles, Bf16WeightsQuantizedInRegisters) {
           w[(1 * 72 + 3) * k + 5] = formats::floatToBf16(std::numeric_limits<float>::quiet_NaN());
           w[(1 * 72 + 20) * k + 40] = formats::floatToBf16(-std::numeric_limits<float>::infinity());
           for (int64_t kk = 32; kk < 64; ++kk) w[(2 * 72 + 9) * k + kk] = 0;
-          const QuantRecipe recipe{elem, elem, 32, mode};
-          HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-          reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-          onColumnTileRuntimes([&](Runtime& rt) {
-            grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
-            EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs, rt), 0)
-                << rt.targetName() << " " << elemFormatName(elem) << " " << scaleModeName(mode) << " K " << k
-                << (narrow ? " narrow" : " wide");
-          });
+          expectBf16Forward(p, WeightLayout::ENK, QuantRecipe{elem, elem, 32, mode}, DType::BF16, " column_tiles", 1, " column_tiles", 1,
+                            fmt::format("{} {} K {}{}", elemFormatName(elem), scaleModeName(mode), k, narrow ? " narrow" : " wide"));
         }
 }
 
@@ -150,15 +129,8 @@ TEST(ColumnTiles, GroupsOfUpToThirtyTwoRows) {
 TEST(ColumnTiles, SmallGroupsBesideTrainingSizeOnes) {
   GemmProblem p = makeProblem({1, 1200, 2}, 0, 2048, 64, /*enk=*/true, 43);
   makeNarrow(p.w, 10);
-  const QuantRecipe recipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil};
-  HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, want.view());
-  onColumnTileRuntimes(
-      [&](Runtime& rt) {
-        grouped_mm(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, got.view(), rt);
-        EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, true, p.offs, rt), 0) << rt.targetName();
-      },
-      2);
+  expectBf16Forward(p, WeightLayout::ENK, QuantRecipe{ElemFormat::E4M3, ElemFormat::E4M3, 32, ScaleMode::RCeil}, DType::BF16,
+                    " column_tiles", 2, " column_tiles", 2);
 }
 
 }  // namespace

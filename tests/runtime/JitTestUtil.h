@@ -3,7 +3,9 @@
 #pragma once
 #include "formats/BFloat16.h"
 #include "mxjit/Error.h"
+#include "mxjit/Ops.h"
 #include "mxjit/Runtime.h"
+#include "reference/GroupedMM.h"
 #include "support/HostTensor.h"
 
 #include <gtest/gtest.h>
@@ -180,6 +182,22 @@ inline int64_t wgradMismatches(const HostTensor& got, const HostTensor& want, co
         bad += !withinAmxBound(valueAt(got, at), valueAt(want, at), magnitude, offs.data<int32_t>()[g] - begin, got.dtype());
       }
   return bad;
+}
+
+/// The forward of p on its bf16 weights (stored as `layout`, quantized per `recipe`) equal to the
+/// reference on each streaming runtime, with onStreamingRuntimes' expectations on the plans; `what` names
+/// the case in a failure.
+inline void expectBf16Forward(const GemmProblem& p, WeightLayout layout, const QuantRecipe& recipe, DType out,
+                              const std::string& marker, size_t kernels, const std::string& amxMarker, size_t amxKernels,
+                              const std::string& what = "") {
+  HostTensor got(out, {p.m, p.n}), want(out, {p.m, p.n});
+  reference::groupedMMForward(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, want.view());
+  onStreamingRuntimes(
+      [&](Runtime& rt) {
+        grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, got.view(), rt);
+        EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, layout == WeightLayout::ENK, p.offs, rt), 0) << rt.targetName() << " " << what;
+      },
+      marker, kernels, amxMarker, amxKernels);
 }
 
 }  // namespace mxjit::test

@@ -2,14 +2,16 @@
 // (runtime/helpers/RowBlockGemm.h; KernelPlan.h, streamsRowBlocks), the plan of decode-size groups on
 // hosts without AMX: blocks of 32 rows quantized in registers and multiplied at once, equal to the
 // reference bit for bit, including blocks the 16-bit lanes cannot do (the cold packer), items of one
-// to 64 panels, and dgrad on [E,N,K] weights (the backward's case). AMX hosts keep their packed panels
-// (tdpbf16ps): there the same calls are checked within the AMX bound.
+// to 64 panels, and dgrad on [E,N,K] weights (the backward's case); each call on AVX512-BF16 with
+// " row_blocks" in a plan. AMX hosts keep their packed panels (tdpbf16ps): there the same calls are checked
+// within the AMX bound, with no expectation on the plans (jagged calls are not split there).
 #include "JitTestUtil.h"
 #include "formats/Quantize.h"
 #include "mxjit/Ops.h"
 #include "plan/KernelPlan.h"
 #include "reference/GroupedMM.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -18,13 +20,6 @@ using namespace mxjit;
 using namespace mxjit::test;
 
 namespace {
-
-// Row blocks on AVX512-BF16 (`marker` in one of `kernels` plans); AMX hosts' own target checked too,
-// with `amxKernels` kernels (jagged calls are not split there: their groups share the packed panels).
-template <class Call>
-void onRowBlockRuntimes(Call call, size_t kernels = 1, size_t amxKernels = 1, const std::string& marker = " row_blocks") {
-  onStreamingRuntimes(call, marker, kernels, "", amxKernels);
-}
 
 // Every scale mode, both formats. Narrow-range weights take the 16-bit lanes; wide-range ones
 // (randomBf16) make fp8 subnormals, and NaN, Inf and an all-zero block put values or scales outside the
@@ -43,14 +38,8 @@ TEST(RowBlocks, Bf16WeightsQuantizedInRegisters) {
         w[(1 * k + 5) * n + 3] = formats::floatToBf16(std::numeric_limits<float>::quiet_NaN());
         w[(1 * k + 40) * n + 700] = formats::floatToBf16(-std::numeric_limits<float>::infinity());
         for (int64_t kk = 32; kk < 64; ++kk) w[(2 * k + kk) * n + 2111] = 0;
-        const QuantRecipe recipe{elem, elem, 32, mode};
-        HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-        reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, want.view());
-        onRowBlockRuntimes([&](Runtime& rt) {
-          grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
-          EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0)
-              << rt.targetName() << " " << elemFormatName(elem) << " " << scaleModeName(mode) << (narrow ? " narrow" : " wide");
-        });
+        expectBf16Forward(p, WeightLayout::EKN, QuantRecipe{elem, elem, 32, mode}, DType::BF16, " row_blocks", 1, "", 1,
+                          fmt::format("{} {}{}", elemFormatName(elem), scaleModeName(mode), narrow ? " narrow" : " wide"));
       }
 }
 
@@ -59,17 +48,8 @@ TEST(RowBlocks, Bf16WeightsQuantizedInRegisters) {
 TEST(RowBlocks, ItemsOfSixtyFourPanels) {
   GemmProblem p = makeProblem({1, 8, 2, 7, 0, 3, 8, 4}, 0, 64, 4096, /*enk=*/false, 62);
   makeNarrow(p.w, 18);
-  const QuantRecipe recipe;
-  for (DType out : {DType::F32, DType::BF16}) {
-    HostTensor got(out, {p.m, p.n}), want(out, {p.m, p.n});
-    reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, want.view());
-    onRowBlockRuntimes(
-        [&](Runtime& rt) {
-          grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
-          EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0) << rt.targetName() << " " << dtypeName(out);
-        },
-        1, 1, "stream_panels=64 row_blocks");
-  }
+  for (DType out : {DType::F32, DType::BF16})
+    expectBf16Forward(p, WeightLayout::EKN, QuantRecipe{}, out, "stream_panels=64 row_blocks", 1, "", 1, std::string(dtypeName(out)));
 }
 
 // Jagged decode: the groups of 1..8 rows go to the row-block kernel that multiplies each pair row as it
@@ -79,28 +59,14 @@ TEST(RowBlocks, ItemsOfSixtyFourPanels) {
 TEST(RowBlocks, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
   GemmProblem p = makeProblem({1, 9, 0, 32, 23, 3, 40, 33}, 0, 256, 96, /*enk=*/false, 63);
   makeNarrow(p.w, 19);
-  const QuantRecipe recipe;
-  HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
-  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, want.view());
-  onRowBlockRuntimes(
-      [&](Runtime& rt) {
-        grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
-        EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0) << rt.targetName();
-      },
-      3);
+  expectBf16Forward(p, WeightLayout::EKN, QuantRecipe{}, DType::BF16, " row_blocks", 3, "", 1);
 }
 
 // Groups of 16 and 32 rows (and a partial 13) all take row blocks, wide-range weights (cold blocks
 // among them) multiplied by every 8 rows from the same quantized pair rows.
 TEST(RowBlocks, GroupsOfUpToThirtyTwoRows) {
   GemmProblem p = makeProblem({16, 32, 13, 0}, 0, 128, 320, /*enk=*/false, 65);
-  const QuantRecipe recipe;
-  HostTensor got(DType::F32, {p.m, p.n}), want(DType::F32, {p.m, p.n});
-  reference::groupedMMForward(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, want.view());
-  onRowBlockRuntimes([&](Runtime& rt) {
-    grouped_mm(p.a.view(), p.w.view(), WeightLayout::EKN, p.offs.view(), recipe, got.view(), rt);
-    EXPECT_EQ(gemmMismatches(got, want, p.a, p.w, false, p.offs, rt), 0) << rt.targetName();
-  });
+  expectBf16Forward(p, WeightLayout::EKN, QuantRecipe{}, DType::F32, " row_blocks", 1, "", 1);
 }
 
 // dgrad on [E,N,K] weights contracts over N, each n a row of K values: the backward's dgrad kernel takes
@@ -111,13 +77,13 @@ TEST(RowBlocks, DecodeDgradOnEnkWeights) {
   const QuantRecipe recipe;
   HostTensor gotA(DType::BF16, {p.m, p.k}), gotB(DType::BF16, {p.experts, p.k, p.n}), wantA(DType::BF16, {p.m, p.k});
   reference::groupedMMDgrad(p.gradOut.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, wantA.view());
-  onRowBlockRuntimes(
+  onStreamingRuntimes(
       [&](Runtime& rt) {
         grouped_mm_backward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), p.gradOut.view(), recipe, gotA.view(),
                             gotB.view(), rt);
         EXPECT_EQ(gemmMismatches(gotA, wantA, p.gradOut, p.w, false, p.offs, rt), 0) << rt.targetName();
       },
-      2, 2);
+      " row_blocks", 2, "", 2);
 }
 
 }  // namespace
