@@ -53,11 +53,12 @@ struct RowBlockScratch {
 /// multiplied.
 struct BlockReader {
   int64_t N, panels, stagedStride;
-  const uint16_t* from;  // the next step's first row (its panel's 32 columns)
-  uint16_t* to;          // where they are staged
-  __m512i* bounds;       // the next step's panel's bounds
-  __m512i* firstBounds;
-  int64_t left;          // steps left in this row pair
+  // Set by start():
+  const uint16_t* from = nullptr;  // the next step's first row (its panel's 32 columns)
+  uint16_t* to = nullptr;          // where they are staged
+  __m512i* bounds = nullptr;       // the next step's panel's bounds
+  __m512i* firstBounds = nullptr;
+  int64_t left = 0;                // steps left in this row pair
 
   MXJIT_COLUMN_TARGET void start(const uint16_t* block, uint16_t* staged, __m512i* blockBounds) {
     from = block, to = staged, bounds = firstBounds = blockBounds, left = panels;
