@@ -183,9 +183,8 @@ runtime::KernelCache::KernelPtr Runtime::Impl::compile(const runtime::KernelSpec
     }();
     const std::string planText = plan.toString();
     builtFrom = runtime::fnv1a(planText.data(), planText.size(), helpers);
-  }
-  if (disk)
     if (std::optional<std::string> bundle = disk->load(plan.stem, spec, builtFrom)) objects = runtime::unbundleObjects(*bundle);
+  }
   std::vector<std::string> entryNames;
   size_t modules = 0;  // one per stage and per stage part
   for (const plan::Stage& stage : plan.stages) entryNames.push_back(codegen::entryName(plan, stage)), modules += stage.part ? 2 : 1;
