@@ -54,8 +54,8 @@ bool streamsColumnTiles(const OperandPlan& b, int64_t k) {
   return b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0;
 }
 
-bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
-  return !amxHost && b.layout == ir::OperandLayout::EKN && b.load == abi::kQuantizeBf16 && b.block == 32 && k % 32 == 0 &&
+bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n) {
+  return b.layout == ir::OperandLayout::EKN && b.load == abi::kQuantizeBf16 && b.block == 32 && k % 32 == 0 &&
          n % 32 == 0;
 }
 
@@ -70,7 +70,7 @@ int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost) {
 }
 
 int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
-  if (streamsRowBlocks(b, k, n, amxHost)) return helpers::kRowBlockMaxRows;
+  if (streamsRowBlocks(b, k, n)) return helpers::kRowBlockMaxRows;
   return streamsColumnTiles(b, k) ? columnTileMaxRows(b, amxHost) : 0;
 }
 

@@ -89,12 +89,14 @@ int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost);
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,K,N] weights (each k a row of N values; dgrad's
 /// on [E,N,K] weights) in row blocks (runtime/helpers/RowBlockGemm.h): bf16 quantized in blocks of 32, K
-/// and N multiples of 32, groups within helpers::kRowBlockMaxRows rows (PlanOptions::fusedGroupRows), hosts
-/// without AMX (theirs multiply the packed panels by tdpbf16ps; vdpbf16ps there is 14x slower). An item
-/// reads a block of 32 rows a 4 KB run of each row at a time, quantizes the block in registers and
+/// and N multiples of 32, groups within helpers::kRowBlockMaxRows rows (PlanOptions::fusedGroupRows). An
+/// item reads a block of 32 rows a 4 KB run of each row at a time, quantizes the block in registers and
 /// multiplies it at once; decode dgrad (2 threads) ran 1.8x as fast at 64,4096,1536,8 and 1.3x at
-/// 256,2880,2880,32 as packing 8 whole panels into L2 first.
-bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n, bool amxHost);
+/// 256,2880,2880,32 as packing 8 whole panels into L2 first. AMX hosts too, though their vdpbf16ps is
+/// 14x slower than tdpbf16ps: decode groups leave the tiles mostly empty and the quantizing bounds the
+/// kernel, and row blocks ran decode dgrad 1.18x (64,4096,1536,8) and 1.25x (256,2880,2880,32) as fast
+/// as packing whole panels for tdpbf16ps (the device's Xeon, 2 threads).
+bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n);
 /// The row-block stage's 32-column panels per item: up to helpers::kRowBlockPanels (a 4 KB run of a row
 /// per visit), fewer where that would leave fewer than 16 items (small calls keep both threads busy).
 int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups);

@@ -109,7 +109,7 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
         else constants.push_back(options.fusedGroupRows <= kColumnTileRows ? kColumnTileRows : columnTileMaxRows(p.b, amxHost));
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true, constants});
-      } else if (fused && streamsRowBlocks(p.b, p.k, p.n, amxHost)) {
+      } else if (fused && streamsRowBlocks(p.b, p.k, p.n)) {
         p.rowBlocks = true;
         const int64_t panels = rowBlockPanelsPerItem(p.n, p.groups);
         p.panelsPerItem = static_cast<int32_t>(panels);

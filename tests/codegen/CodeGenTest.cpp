@@ -143,6 +143,24 @@ TEST(CodeGen, AmxStreamingMultipliesPanelsByTiles) {
   EXPECT_EQ(p.stages[1].part->helper, "mxjit_pack_panels_amx");
 }
 
+// Decode groups on bf16 weights strided along the contraction, on AMX hosts: row blocks on vdpbf16ps
+// (KernelPlan.h, streamsRowBlocks: faster there than whole panels for tdpbf16ps), tokens in the vdpbf16ps
+// pair order; with groups too large to be fused, the tiles' panels as above.
+TEST(CodeGen, AmxHostsStreamDecodeDgradInRowBlocks) {
+  ir::Module m = runtime::dgradModule(DType::BF16, DType::BF16, WeightLayout::ENK, QuantRecipe{}, DType::BF16);
+  specialize(m, 128, 96, 4);
+  plan::PlanOptions options;
+  options.streamPanels = true;
+  options.fusedGroupRows = plan::kColumnTileRows;
+  const plan::KernelPlan p = plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options);
+  EXPECT_TRUE(p.rowBlocks) << p.toString();
+  EXPECT_EQ(p.micro, plan::Microkernel::Avx512Bf16);
+  EXPECT_EQ(p.stages.at(0).helper, "mxjit_pack_rows_bf16");
+  EXPECT_EQ(p.stages.at(1).helper, "mxjit_gemm_ekn_rows_bf16_8x32");
+  options.fusedGroupRows = 0;
+  EXPECT_FALSE(plan::lowerToPlan(m, plan::Microkernel::AmxBf16, options).rowBlocks);
+}
+
 TEST(CodeGen, PortableTargetHasNoAvx512) {
   const codegen::Target target = codegen::hostTarget(codegen::TargetCap::Portable);
   EXPECT_FALSE(target.avx512);
