@@ -235,12 +235,14 @@ MXJIT_AVX512 void storePairRows(const __m512i* r, __m512i rebias0, __m512i rebia
   }
 }
 
-/// Codes k .. k+63 (k a multiple of 32) of 16 columns (column c's K codes at codes + c * K, its kBlocks >= 4
+/// Codes k .. k+63 (k a multiple of 32) of 16 columns (column c's K codes at codes + c * K, its kBlocks
 /// scale codes at scales + c * kBlocks, the block a multiple of 32) loaded one register a column (r[c]),
 /// with the decodeHighBytes rebias of the two blocks they span in each column's lane. False where a scale
-/// is outside the fast range.
+/// is outside the fast range, or a column has fewer than 4 scales (K under 128 at blocks of 32): the scales
+/// are read 4 bytes a column, and those reads would leave the column's scales (before the first column's).
 MXJIT_AVX512 bool loadColumnTile(const uint8_t* codes, int64_t K, const uint8_t* scales, int64_t kBlocks, int64_t k,
                                  int64_t block, ElemFormat f, __m512i* r, __m512i* rebias0, __m512i* rebias1) {
+  if (kBlocks < 4) return false;
   MXJIT_UNROLL
   for (int c = 0; c < 16; ++c) {
     const uint8_t* at = codes + c * K + k;
