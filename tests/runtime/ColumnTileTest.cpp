@@ -12,9 +12,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -73,26 +70,6 @@ TEST(ColumnTiles, Fp8WeightsAtTheirEdges) {
         }
 }
 
-// `bytes` bytes between two inaccessible pages, starting right after the first (atEnd false) or ending
-// right before the second: a read past either end of them faults.
-class GuardedBytes {
- public:
-  GuardedBytes(size_t bytes, bool atEnd) {
-    const size_t page = size_t(sysconf(_SC_PAGESIZE)), inner = (bytes + page - 1) / page * page;
-    size_ = inner + 2 * page;
-    base_ = static_cast<uint8_t*>(mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(base_, MAP_FAILED);
-    EXPECT_EQ(mprotect(base_ + page, inner, PROT_READ | PROT_WRITE), 0);
-    data_ = base_ + page + (atEnd ? inner - bytes : 0);
-  }
-  ~GuardedBytes() { munmap(base_, size_); }
-  uint8_t* data() const { return data_; }
-
- private:
-  uint8_t *base_, *data_;
-  size_t size_;
-};
-
 // Short rows (K = 64, 96: two or three scales per column, fewer than the four bytes the fast path reads
 // for a column; it read up to two bytes before the first column's, and faulted here) with the scales
 // against an inaccessible page on either side: no read leaves them, and the results equal those of the
@@ -103,13 +80,11 @@ TEST(ColumnTiles, Fp8ScalesOfShortRowsStayInTheirBuffer) {
       GemmProblem p = makeProblem({3, 8, 0, 5, 1, 7}, 0, k, 64, /*enk=*/true, 35);  // the first and last experts have rows
       makeNarrow(p.w, 9);
       formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
-      GuardedBytes scales(size_t(qw.scales.numel()), atEnd);
-      std::memcpy(scales.data(), qw.scales.data<uint8_t>(), size_t(qw.scales.numel()));
-      const TensorView guarded{scales.data(), DType::E8M0, qw.scales.shape()};
+      const GuardedTensor scales(qw.scales, atEnd);
       HostTensor got(DType::BF16, {p.m, p.n}), want(DType::BF16, {p.m, p.n});
       grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view(), qw.elem, qw.block}, WeightLayout::ENK, p.offs.view(),
                  QuantRecipe{}, want.view());
-      grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), guarded, qw.elem, qw.block}, WeightLayout::ENK, p.offs.view(),
+      grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), scales.view, qw.elem, qw.block}, WeightLayout::ENK, p.offs.view(),
                  QuantRecipe{}, got.view());
       EXPECT_EQ(differingElements(got, want), 0) << "K " << k << (atEnd ? " at the end" : " at the start");
     }

@@ -1,0 +1,142 @@
+// Every op reads and writes only its tensors' bytes: each operand and result is copied against an
+// inaccessible page, first at its start and then at its end (GuardedTensor), and the call must neither
+// fault nor change its results. The shapes reach each plan: decode-size groups (column tiles, row
+// blocks, the fused kernels' routing) with the first and last experts holding rows, groups of up to 32
+// rows, training-size ones (row tiles), short rows (K = 64, 96), partial panels, rows past the last group.
+#include "JitTestUtil.h"
+#include "formats/Quantize.h"
+#include "mxjit/Ops.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+
+using namespace mxjit;
+using namespace mxjit::test;
+
+namespace {
+
+struct Shape {
+  std::vector<int32_t> groups;
+  int64_t k, n;
+};
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Shape> all = {
+      {{3, 8, 0, 5, 1, 7}, 64, 40},   // decode groups, short rows, a partial panel
+      {{2, 0, 9, 31, 1}, 96, 72},     // groups of up to 32 rows beside small ones
+      {{40, 1, 0, 70, 33}, 160, 96},  // training-size groups
+      {{1, 7, 4}, 256, 1056},         // decode groups across 33 panels
+  };
+  return all;
+}
+
+std::string nameOf(const Shape& s, bool atEnd) {
+  return fmt::format("K {} N {} groups {}{}", s.k, s.n, s.groups.size(), atEnd ? ", tensors at a page's end" : ", at a page's start");
+}
+
+void expectSameBytes(const TensorView& got, const HostTensor& want, const std::string& what) {
+  ASSERT_EQ(got.nbytes(), want.view().nbytes()) << what;
+  EXPECT_EQ(std::memcmp(got.data, want.view().data, size_t(got.nbytes())), 0) << what;
+}
+
+TEST(Bounds, ForwardOnBf16Weights) {
+  for (const Shape& s : shapes())
+    for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN})
+      for (bool atEnd : {false, true}) {
+        const GemmProblem p = makeProblem(s.groups, 2, s.k, s.n, layout == WeightLayout::ENK, 71);
+        HostTensor want(DType::BF16, {p.m, p.n});
+        grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), QuantRecipe{}, want.view());
+        const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), out(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
+        grouped_mm(a.view, w.view, layout, offs.view, QuantRecipe{}, out.view);
+        expectSameBytes(out.view, want, nameOf(s, atEnd) + (layout == WeightLayout::ENK ? " ENK" : " EKN"));
+      }
+}
+
+TEST(Bounds, ForwardOnPrequantizedOperands) {
+  for (const Shape& s : shapes())
+    for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN})
+      for (bool atEnd : {false, true}) {
+        const GemmProblem p = makeProblem(s.groups, 2, s.k, s.n, layout == WeightLayout::ENK, 72);
+        const formats::MXTensor qw = formats::quantize(p.w.view(), layout == WeightLayout::ENK ? 2 : 1, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+        const formats::MXTensor qa = formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+        HostTensor want(DType::F32, {p.m, p.n}), wantMx(DType::BF16, {p.m, p.n});
+        grouped_mm(p.a.view(), MXTensorView{qw.qdata.view(), qw.scales.view()}, layout, p.offs.view(), QuantRecipe{}, want.view());
+        grouped_mm(MXTensorView{qa.qdata.view(), qa.scales.view()}, MXTensorView{qw.qdata.view(), qw.scales.view()}, layout,
+                   p.offs.view(), wantMx.view());
+        const GuardedTensor a(p.a, atEnd), codes(qw.qdata, atEnd), scales(qw.scales, atEnd), offs(p.offs, atEnd);
+        const GuardedTensor aCodes(qa.qdata, atEnd), aScales(qa.scales, atEnd);
+        const GuardedTensor out(HostTensor(DType::F32, {p.m, p.n}), atEnd), outMx(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
+        grouped_mm(a.view, MXTensorView{codes.view, scales.view}, layout, offs.view, QuantRecipe{}, out.view);
+        grouped_mm(MXTensorView{aCodes.view, aScales.view}, MXTensorView{codes.view, scales.view}, layout, offs.view, outMx.view);
+        const std::string what = nameOf(s, atEnd) + (layout == WeightLayout::ENK ? " ENK" : " EKN");
+        expectSameBytes(out.view, want, what);
+        expectSameBytes(outMx.view, wantMx, what + ", A prequantized");
+      }
+}
+
+// Packed weights are the runtime's own bytes; the tokens, offsets (and decode's m_indptr) and results
+// are guarded.
+TEST(Bounds, ForwardOnPackedWeights) {
+  if (Runtime::global().targetName() != "avx512bf16" && Runtime::global().targetName() != "amx")
+    GTEST_SKIP() << "packed weights need AVX512-BF16";
+  for (const Shape& s : shapes())
+    for (bool atEnd : {false, true}) {
+      const GemmProblem p = makeProblem(s.groups, 0, s.k, s.n, /*enk=*/true, 75);  // decode's tokens end with the last group
+      const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+      const PackedWeights w = pack_weights(MXTensorView{qw.qdata.view(), qw.scales.view()}, WeightLayout::ENK);
+      HostTensor want(DType::BF16, {p.m, p.n}), indptr(DType::I32, {p.experts + 1});
+      indptr.data<int32_t>()[0] = 0;
+      std::copy(p.offs.data<int32_t>(), p.offs.data<int32_t>() + p.experts, indptr.data<int32_t>() + 1);
+      grouped_mm(p.a.view(), w, p.offs.view(), QuantRecipe{}, want.view());
+      const GuardedTensor a(p.a, atEnd), offs(p.offs, atEnd), mIndptr(indptr, atEnd);
+      const GuardedTensor out(HostTensor(DType::BF16, {p.m, p.n}), atEnd), decoded(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
+      grouped_mm(a.view, w, offs.view, QuantRecipe{}, out.view);
+      expectSameBytes(out.view, want, nameOf(s, atEnd));
+      grouped_mm_decode(a.view, mIndptr.view, w, QuantRecipe{}, decoded.view);
+      expectSameBytes(decoded.view, want, nameOf(s, atEnd) + ", m_indptr");
+    }
+}
+
+TEST(Bounds, Backward) {
+  for (const Shape& s : shapes())
+    for (bool atEnd : {false, true}) {
+      const GemmProblem p = makeProblem(s.groups, 2, s.k, (s.n + 31) / 32 * 32, /*enk=*/true, 73);  // dgrad quantizes along N
+      HostTensor wantA(DType::BF16, {p.m, p.k}), wantB(DType::BF16, {p.experts, p.k, p.n});
+      grouped_mm_backward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), p.gradOut.view(), QuantRecipe{}, wantA.view(),
+                          wantB.view());
+      const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), gradOut(p.gradOut, atEnd);
+      const GuardedTensor gradA(HostTensor(DType::BF16, {p.m, p.k}), atEnd), gradB(HostTensor(DType::BF16, {p.experts, p.k, p.n}), atEnd);
+      grouped_mm_backward(a.view, w.view, WeightLayout::ENK, offs.view, gradOut.view, QuantRecipe{}, gradA.view, gradB.view);
+      expectSameBytes(gradA.view, wantA, nameOf(s, atEnd) + " grad_a");
+      expectSameBytes(gradB.view, wantB, nameOf(s, atEnd) + " grad_b");
+    }
+}
+
+TEST(Bounds, Quantize) {
+  for (const Shape& s : shapes())
+    for (bool atEnd : {false, true}) {
+      const GemmProblem p = makeProblem(s.groups, 0, s.k, s.n, /*enk=*/true, 74);
+      int64_t scaleRows = 0;  // along M, each group its own run of blocks of 32
+      for (int64_t g = 0, begin = 0; g < p.experts; begin = p.offs.data<int32_t>()[g++]) scaleRows += (p.offs.data<int32_t>()[g] - begin + 31) / 32;
+      HostTensor codesK(DType::E4M3, {p.m, p.k}), scalesK(DType::E8M0, {p.m, p.k / 32});
+      HostTensor codesM(DType::E4M3, {p.m, p.k}), scalesM(DType::E8M0, {scaleRows, p.k});
+      quantize(p.a.view(), -1, ElemFormat::E4M3, 32, ScaleMode::RCeil, codesK.view(), scalesK.view());
+      const TensorView offsView = p.offs.view();
+      quantize(p.a.view(), 0, ElemFormat::E4M3, 32, ScaleMode::RCeil, codesM.view(), scalesM.view(), &offsView);
+      const GuardedTensor a(p.a, atEnd), offs(p.offs, atEnd);
+      const GuardedTensor gotCodesK(codesK, atEnd), gotScalesK(scalesK, atEnd), gotCodesM(codesM, atEnd), gotScalesM(scalesM, atEnd);
+      std::memset(gotCodesK.view.data, 0, size_t(gotCodesK.view.nbytes()));
+      std::memset(gotScalesM.view.data, 0, size_t(gotScalesM.view.nbytes()));
+      quantize(a.view, -1, ElemFormat::E4M3, 32, ScaleMode::RCeil, gotCodesK.view, gotScalesK.view);
+      quantize(a.view, 0, ElemFormat::E4M3, 32, ScaleMode::RCeil, gotCodesM.view, gotScalesM.view, &offs.view);
+      expectSameBytes(gotCodesK.view, codesK, nameOf(s, atEnd) + " along K, codes");
+      expectSameBytes(gotScalesK.view, scalesK, nameOf(s, atEnd) + " along K, scales");
+      expectSameBytes(gotCodesM.view, codesM, nameOf(s, atEnd) + " along M, codes");
+      expectSameBytes(gotScalesM.view, scalesM, nameOf(s, atEnd) + " along M, scales");
+    }
+}
+
+}  // namespace
