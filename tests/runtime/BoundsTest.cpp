@@ -5,6 +5,8 @@
 // rows, training-size ones (row tiles), short rows (K = 64, 96), partial panels, rows past the last group.
 #include "JitTestUtil.h"
 #include "formats/Quantize.h"
+#include "formats/BlockedScales.h"
+#include "formats/PackedScales.h"
 #include "mxjit/Ops.h"
 
 #include <fmt/format.h>
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 using namespace mxjit;
 using namespace mxjit::test;
@@ -72,6 +75,54 @@ TEST(Bounds, ForwardOnPrequantizedOperands) {
         grouped_mm(a.view, MXTensorView{codes.view, scales.view}, layout, offs.view, QuantRecipe{}, out.view);
         grouped_mm(MXTensorView{aCodes.view, aScales.view}, MXTensorView{codes.view, scales.view}, layout, offs.view, outMx.view);
         const std::string what = nameOf(s, atEnd) + (layout == WeightLayout::ENK ? " ENK" : " EKN");
+        expectSameBytes(out.view, want, what);
+        expectSameBytes(outMx.view, wantMx, what + ", A prequantized");
+      }
+}
+
+// Weights and activations with their scales in torch's 128x4 blocked layout and flashinfer's packed
+// words (ENK weights), the scales guarded as the codes are.
+TEST(Bounds, ForwardOnEveryScaleLayout) {
+  for (const Shape& s : shapes())
+    for (ScaleLayout layout : {ScaleLayout::Blocked128x4, ScaleLayout::PackedI32})
+      for (bool atEnd : {false, true}) {
+        const GemmProblem p = makeProblem(s.groups, 0, s.k, s.n, /*enk=*/true, 76);
+        const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+        const formats::MXTensor qa = formats::quantize(p.a.view(), 1, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+        const int64_t kGroups = p.k / 32;
+        const std::span<const int32_t> ends(p.offs.data<int32_t>(), size_t(p.experts));
+        HostTensor wScales, aScales;
+        const auto bytesOf = [](const std::vector<uint8_t>& v) {
+          HostTensor t(DType::E8M0, {int64_t(v.size())});
+          std::copy(v.begin(), v.end(), t.data<uint8_t>());
+          return t;
+        };
+        const auto wordsOf = [](const std::vector<int32_t>& v) {
+          HostTensor t(DType::I32, {int64_t(v.size())});
+          std::copy(v.begin(), v.end(), t.data<int32_t>());
+          return t;
+        };
+        if (layout == ScaleLayout::Blocked128x4) {
+          wScales = bytesOf(formats::toBlockedPerExpert({qw.scales.bytes(), size_t(qw.scales.nbytes())}, p.experts, p.n, kGroups));
+          aScales = bytesOf(formats::toBlockedGroupedRows({qa.scales.bytes(), size_t(qa.scales.nbytes())}, p.m, kGroups, ends));
+        } else {
+          wScales = wordsOf(formats::packBScale({qw.scales.bytes(), size_t(qw.scales.nbytes())}, p.experts, p.n, kGroups).words);
+          aScales = wordsOf(
+              formats::packAScale({qa.scales.bytes(), size_t(qa.scales.nbytes())}, p.m, kGroups, formats::mIndptrFromOffs(ends)).words);
+        }
+        HostTensor want(DType::BF16, {p.m, p.n}), wantMx(DType::BF16, {p.m, p.n});
+        const MXTensorView w{qw.qdata.view(), wScales.view(), ElemFormat::E4M3, 32, layout};
+        grouped_mm(p.a.view(), w, WeightLayout::ENK, p.offs.view(), QuantRecipe{}, want.view());
+        grouped_mm(MXTensorView{qa.qdata.view(), aScales.view(), ElemFormat::E4M3, 32, layout}, w, WeightLayout::ENK, p.offs.view(),
+                   wantMx.view());
+        const GuardedTensor a(p.a, atEnd), codes(qw.qdata, atEnd), scales(wScales, atEnd), offs(p.offs, atEnd);
+        const GuardedTensor aCodes(qa.qdata, atEnd), aScalesGuarded(aScales, atEnd);
+        const GuardedTensor out(HostTensor(DType::BF16, {p.m, p.n}), atEnd), outMx(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
+        const MXTensorView guardedW{codes.view, scales.view, ElemFormat::E4M3, 32, layout};
+        grouped_mm(a.view, guardedW, WeightLayout::ENK, offs.view, QuantRecipe{}, out.view);
+        grouped_mm(MXTensorView{aCodes.view, aScalesGuarded.view, ElemFormat::E4M3, 32, layout}, guardedW, WeightLayout::ENK, offs.view,
+                   outMx.view);
+        const std::string what = nameOf(s, atEnd) + (layout == ScaleLayout::Blocked128x4 ? " blocked 128x4" : " packed i32");
         expectSameBytes(out.view, want, what);
         expectSameBytes(outMx.view, wantMx, what + ", A prequantized");
       }
