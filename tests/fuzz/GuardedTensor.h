@@ -1,10 +1,15 @@
-// A fuzz tensor: a buffer of exactly the declared shape's bytes followed by guard bytes. JIT-compiled
-// kernels are not instrumented, so a write past the end is caught by checking the guard after the call;
-// under ASan the guard is also poisoned, so instrumented code touching it is reported at once.
+// A fuzz tensor: a buffer of exactly the declared shape's bytes between two inaccessible pages, at the
+// start of its pages and followed by guard bytes, or (atPageEnd) ending where the second page begins.
+// JIT-compiled kernels are not instrumented: a read before the start or past the end of either placement
+// faults, a write past the end is caught by checking the guard after the call (or faults); under ASan the
+// guard is also poisoned, so instrumented code touching it is reported at once.
 #pragma once
 #include "ByteReader.h"
 #include "FuzzTarget.h"
 #include "mxjit/Tensor.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -35,28 +40,40 @@ public:
   static constexpr size_t kGuard = 64;
   static constexpr uint8_t kGuardByte = 0xA5, kGarbage = 0xCD;
 
+  /// Where the tensors made from now on sit: at the end of their pages (true) or at the start.
+  static bool& atPageEnd() {
+    static bool value = false;
+    return value;
+  }
+
   GuardedTensor(DType dtype, std::vector<int64_t> shape) {
     int64_t count = 1;
     for (int64_t d : shape) count = d < 0 ? 0 : count * d;
     size_ = static_cast<size_t>(count * dtypeSize(dtype));
-    buffer_ = std::make_unique<uint8_t[]>(size_ + kGuard);
-    std::memset(buffer_.get() + size_, kGuardByte, kGuard);
-    view = TensorView{buffer_.get(), dtype, std::move(shape)};
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), inner = (size_ + kGuard + page - 1) / page * page;
+    mapped_ = inner + 2 * page;
+    base_ = static_cast<uint8_t*>(mmap(nullptr, mapped_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    if (base_ == MAP_FAILED || mprotect(base_ + page, inner, PROT_READ | PROT_WRITE) != 0) fail("GuardedTensor: mmap failed");
+    guardBytes_ = !atPageEnd();
+    data_ = base_ + page + (guardBytes_ ? 0 : inner - size_);
+    if (guardBytes_) std::memset(data_ + size_, kGuardByte, kGuard);
+    view = TensorView{data_, dtype, std::move(shape)};
 #ifdef MXJIT_FUZZ_ASAN
-    ASAN_POISON_MEMORY_REGION(buffer_.get() + size_, kGuard);
+    if (guardBytes_) ASAN_POISON_MEMORY_REGION(data_ + size_, kGuard);
 #endif
   }
   ~GuardedTensor() {
 #ifdef MXJIT_FUZZ_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(buffer_.get() + size_, kGuard);
+    if (guardBytes_) ASAN_UNPOISON_MEMORY_REGION(data_ + size_, kGuard);
 #endif
+    munmap(base_, mapped_);
   }
   GuardedTensor(const GuardedTensor&) = delete;
   GuardedTensor& operator=(const GuardedTensor&) = delete;
 
   TensorView view;  // the tensor as passed to the op (a test may break its data pointer)
 
-  uint8_t* bytes() const { return buffer_.get(); }
+  uint8_t* bytes() const { return data_; }
   size_t size() const { return size_; }
 
   /// Values drawn from the input, in one of four styles: wide-range normals (exponents -6..6, as the
@@ -103,21 +120,22 @@ public:
   }
 
   void checkGuard(std::string_view name) const {
+    if (!guardBytes_) return;  // at the end of its pages: a write past it faulted
 #ifdef MXJIT_FUZZ_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(buffer_.get() + size_, kGuard);
+    ASAN_UNPOISON_MEMORY_REGION(data_ + size_, kGuard);
 #endif
     for (size_t i = 0; i < kGuard; ++i)
-      if (buffer_[size_ + i] != kGuardByte)
-        fail(std::string(name) + ": written past its end (guard byte " + std::to_string(i) + ")");
+      if (data_[size_ + i] != kGuardByte) fail(std::string(name) + ": written past its end (guard byte " + std::to_string(i) + ")");
 #ifdef MXJIT_FUZZ_ASAN
-    ASAN_POISON_MEMORY_REGION(buffer_.get() + size_, kGuard);
+    ASAN_POISON_MEMORY_REGION(data_ + size_, kGuard);
 #endif
   }
   std::vector<uint8_t> snapshot() const { return {bytes(), bytes() + size_}; }
 
 private:
-  std::unique_ptr<uint8_t[]> buffer_;
-  size_t size_ = 0;
+  uint8_t *base_ = nullptr, *data_ = nullptr;
+  size_t size_ = 0, mapped_ = 0;
+  bool guardBytes_ = true;
 };
 
 }  // namespace mxjit::fuzz
