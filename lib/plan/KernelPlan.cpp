@@ -49,14 +49,15 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
 }
 
 bool streamsColumnTiles(const OperandPlan& b, int64_t k) {
-  if (b.layout != ir::OperandLayout::ENK || k % 32) return false;
+  if (b.layout != ir::OperandLayout::ENK || k <= 0 || k % 32) return false;
   if (b.load == abi::kQuantizeBf16) return b.block == 32;
   return b.load == abi::kDequantize && b.block % 32 == 0 && k % b.block == 0;
 }
 
 bool streamsRowBlocks(const OperandPlan& b, int64_t k, int64_t n) {
-  return b.layout == ir::OperandLayout::EKN && b.load == abi::kQuantizeBf16 && b.block == 32 && k % 32 == 0 &&
-         n % 32 == 0;
+  // K = 0 too would read a block before finding there is none (empty weights hold no bytes).
+  return b.layout == ir::OperandLayout::EKN && b.load == abi::kQuantizeBf16 && b.block == 32 && k > 0 && k % 32 == 0 &&
+         n > 0 && n % 32 == 0;
 }
 
 int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups) {

@@ -72,7 +72,7 @@ struct OperandPlan {
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,N,K] weights in column tiles
 /// (runtime/helpers/ColumnTileGemm.h): fp8 with plain scales in blocks of 32 or a multiple, or bf16
-/// quantized in blocks of 32; K a multiple of 32. Sixteen columns' next 64 bytes each are transposed into
+/// quantized in blocks of 32; K a positive multiple of 32. Sixteen columns' next 64 bytes each are transposed into
 /// vdpbf16ps pair rows in registers, decoded or quantized there and multiplied at once by 8 token rows;
 /// nothing decoded is stored. Only where every group has at most columnTileMaxRows rows
 /// (PlanOptions::fusedGroupRows): groups past 8 rows keep each step's pair rows for every 8 (re-decoding
@@ -89,7 +89,7 @@ int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost);
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,K,N] weights (each k a row of N values; dgrad's
 /// on [E,N,K] weights) in row blocks (runtime/helpers/RowBlockGemm.h): bf16 quantized in blocks of 32, K
-/// and N multiples of 32, groups within helpers::kRowBlockMaxRows rows (PlanOptions::fusedGroupRows). An
+/// and N positive multiples of 32, groups within helpers::kRowBlockMaxRows rows (PlanOptions::fusedGroupRows). An
 /// item reads a block of 32 rows a 4 KB run of each row at a time, quantizes the block in registers and
 /// multiplies it at once; decode dgrad (2 threads) ran 1.8x as fast at 64,4096,1536,8 and 1.3x at
 /// 256,2880,2880,32 as packing 8 whole panels into L2 first. AMX hosts too, though their vdpbf16ps is

@@ -166,6 +166,30 @@ TEST(Bounds, Backward) {
     }
 }
 
+// Empty dimensions: no columns of grad_out (N = 0: dgrad contracts over nothing, wgrad has nothing to
+// write), no contraction in the forward (K = 0), with rows in every group; the empty tensors hold no
+// bytes, so any read of them faults.
+TEST(Bounds, EmptyDimensions) {
+  for (bool atEnd : {false, true}) {
+    const GemmProblem p = makeProblem({3, 40, 0, 22}, 2, 96, 0, /*enk=*/true, 77);
+    HostTensor wantA(DType::BF16, {p.m, p.k}), wantB(DType::BF16, {p.experts, p.k, p.n});
+    grouped_mm_backward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), p.gradOut.view(), QuantRecipe{}, wantA.view(),
+                        wantB.view());
+    const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), gradOut(p.gradOut, atEnd);
+    const GuardedTensor gradA(HostTensor(DType::BF16, {p.m, p.k}), atEnd), gradB(HostTensor(DType::BF16, {p.experts, p.k, p.n}), atEnd);
+    grouped_mm_backward(a.view, w.view, WeightLayout::ENK, offs.view, gradOut.view, QuantRecipe{}, gradA.view, gradB.view);
+    expectSameBytes(gradA.view, wantA, std::string("N = 0, grad_a") + (atEnd ? " at a page's end" : ""));
+    for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN}) {
+      const GemmProblem q = makeProblem({3, 40, 0, 22}, 2, 0, 64, layout == WeightLayout::ENK, 78);
+      HostTensor want(DType::BF16, {q.m, q.n});
+      grouped_mm(q.a.view(), q.w.view(), layout, q.offs.view(), QuantRecipe{}, want.view());
+      const GuardedTensor qa(q.a, atEnd), qw(q.w, atEnd), qoffs(q.offs, atEnd), out(HostTensor(DType::BF16, {q.m, q.n}), atEnd);
+      grouped_mm(qa.view, qw.view, layout, qoffs.view, QuantRecipe{}, out.view);
+      expectSameBytes(out.view, want, std::string("K = 0") + (atEnd ? " at a page's end" : ""));
+    }
+  }
+}
+
 TEST(Bounds, Quantize) {
   for (const Shape& s : shapes())
     for (bool atEnd : {false, true}) {
