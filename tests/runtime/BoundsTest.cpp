@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <span>
 
 using namespace mxjit;
@@ -45,17 +46,30 @@ void expectSameBytes(const TensorView& got, const HostTensor& want, const std::s
   EXPECT_EQ(std::memcmp(got.data, want.view().data, size_t(got.nbytes())), 0) << what;
 }
 
+// Every recipe preset; a shape a recipe does not take (K under its block) must be refused alike.
+bool refused(const std::function<void()>& call) {
+  try {
+    call();
+    return false;
+  } catch (const Error&) {
+    return true;
+  }
+}
+
 TEST(Bounds, ForwardOnBf16Weights) {
-  for (const Shape& s : shapes())
-    for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN})
-      for (bool atEnd : {false, true}) {
-        const GemmProblem p = makeProblem(s.groups, 2, s.k, s.n, layout == WeightLayout::ENK, 71);
-        HostTensor want(DType::BF16, {p.m, p.n});
-        grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), QuantRecipe{}, want.view());
-        const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), out(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
-        grouped_mm(a.view, w.view, layout, offs.view, QuantRecipe{}, out.view);
-        expectSameBytes(out.view, want, nameOf(s, atEnd) + (layout == WeightLayout::ENK ? " ENK" : " EKN"));
-      }
+  for (std::string_view preset : recipePresetNames())
+    for (const Shape& s : shapes())
+      for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN})
+        for (bool atEnd : {false, true}) {
+          const QuantRecipe recipe = recipePreset(preset);
+          const GemmProblem p = makeProblem(s.groups, 2, s.k, s.n, layout == WeightLayout::ENK, 71);
+          HostTensor want(DType::BF16, {p.m, p.n});
+          const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), out(HostTensor(DType::BF16, {p.m, p.n}), atEnd);
+          const std::string what = fmt::format("{} {} {}", preset, nameOf(s, atEnd), layout == WeightLayout::ENK ? "ENK" : "EKN");
+          const bool refusedPlain = refused([&] { grouped_mm(p.a.view(), p.w.view(), layout, p.offs.view(), recipe, want.view()); });
+          ASSERT_EQ(refused([&] { grouped_mm(a.view, w.view, layout, offs.view, recipe, out.view); }), refusedPlain) << what;
+          if (!refusedPlain) expectSameBytes(out.view, want, what);
+        }
 }
 
 TEST(Bounds, ForwardOnPrequantizedOperands) {
@@ -152,18 +166,30 @@ TEST(Bounds, ForwardOnPackedWeights) {
 }
 
 TEST(Bounds, Backward) {
-  for (const Shape& s : shapes())
-    for (bool atEnd : {false, true}) {
-      const GemmProblem p = makeProblem(s.groups, 2, s.k, (s.n + 31) / 32 * 32, /*enk=*/true, 73);  // dgrad quantizes along N
-      HostTensor wantA(DType::BF16, {p.m, p.k}), wantB(DType::BF16, {p.experts, p.k, p.n});
-      grouped_mm_backward(p.a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), p.gradOut.view(), QuantRecipe{}, wantA.view(),
-                          wantB.view());
-      const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), gradOut(p.gradOut, atEnd);
-      const GuardedTensor gradA(HostTensor(DType::BF16, {p.m, p.k}), atEnd), gradB(HostTensor(DType::BF16, {p.experts, p.k, p.n}), atEnd);
-      grouped_mm_backward(a.view, w.view, WeightLayout::ENK, offs.view, gradOut.view, QuantRecipe{}, gradA.view, gradB.view);
-      expectSameBytes(gradA.view, wantA, nameOf(s, atEnd) + " grad_a");
-      expectSameBytes(gradB.view, wantB, nameOf(s, atEnd) + " grad_b");
-    }
+  for (std::string_view preset : recipePresetNames())
+    for (const Shape& s : shapes())
+      for (WeightLayout layout : {WeightLayout::ENK, WeightLayout::EKN})
+        for (bool atEnd : {false, true}) {
+          const QuantRecipe recipe = recipePreset(preset);
+          // dgrad quantizes along N: a multiple of 32
+          const GemmProblem p = makeProblem(s.groups, 2, s.k, (s.n + 31) / 32 * 32, layout == WeightLayout::ENK, 73);
+          HostTensor wantA(DType::BF16, {p.m, p.k}), wantB(DType::BF16, {p.experts, p.k, p.n});
+          const GuardedTensor a(p.a, atEnd), w(p.w, atEnd), offs(p.offs, atEnd), gradOut(p.gradOut, atEnd);
+          const GuardedTensor gradA(HostTensor(DType::BF16, {p.m, p.k}), atEnd),
+              gradB(HostTensor(DType::BF16, {p.experts, p.k, p.n}), atEnd);
+          const std::string what = fmt::format("{} {} {}", preset, nameOf(s, atEnd), layout == WeightLayout::ENK ? "ENK" : "EKN");
+          const bool refusedPlain = refused([&] {
+            grouped_mm_backward(p.a.view(), p.w.view(), layout, p.offs.view(), p.gradOut.view(), recipe, wantA.view(), wantB.view());
+          });
+          ASSERT_EQ(refused([&] {
+                      grouped_mm_backward(a.view, w.view, layout, offs.view, gradOut.view, recipe, gradA.view, gradB.view);
+                    }),
+                    refusedPlain)
+              << what;
+          if (refusedPlain) continue;
+          expectSameBytes(gradA.view, wantA, what + " grad_a");
+          expectSameBytes(gradB.view, wantB, what + " grad_b");
+        }
 }
 
 // Empty dimensions: no columns of grad_out (N = 0: dgrad contracts over nothing, wgrad has nothing to
