@@ -210,7 +210,7 @@ class GuardedBytes {
 /// A copy of t against an inaccessible page (GuardedBytes), and a view of it.
 struct GuardedTensor {
   GuardedTensor(const HostTensor& t, bool atEnd) : bytes(size_t(t.view().nbytes()), atEnd) {
-    std::memcpy(bytes.data(), t.view().data, size_t(t.view().nbytes()));
+    if (t.view().nbytes() > 0) std::memcpy(bytes.data(), t.view().data, size_t(t.view().nbytes()));  // an empty one may hold no buffer
     view = TensorView{bytes.data(), t.dtype(), t.shape()};
   }
   GuardedBytes bytes;
