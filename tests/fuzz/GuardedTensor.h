@@ -6,10 +6,8 @@
 #pragma once
 #include "ByteReader.h"
 #include "FuzzTarget.h"
+#include "common/GuardPages.h"
 #include "mxjit/Tensor.h"
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -50,12 +48,9 @@ public:
     int64_t count = 1;
     for (int64_t d : shape) count = d < 0 ? 0 : count * d;
     size_ = static_cast<size_t>(count * dtypeSize(dtype));
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE)), inner = (size_ + kGuard + page - 1) / page * page;
-    mapped_ = inner + 2 * page;
-    base_ = static_cast<uint8_t*>(mmap(nullptr, mapped_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    if (base_ == MAP_FAILED || mprotect(base_ + page, inner, PROT_READ | PROT_WRITE) != 0) fail("GuardedTensor: mmap failed");
     guardBytes_ = !atPageEnd();
-    data_ = base_ + page + (guardBytes_ ? 0 : inner - size_);
+    pages_ = std::make_unique<test::GuardPages>(size_, guardBytes_ ? kGuard : 0, !guardBytes_);
+    data_ = pages_->data();
     if (guardBytes_) std::memset(data_ + size_, kGuardByte, kGuard);
     view = TensorView{data_, dtype, std::move(shape)};
 #ifdef MXJIT_FUZZ_ASAN
@@ -66,7 +61,6 @@ public:
 #ifdef MXJIT_FUZZ_ASAN
     if (guardBytes_) ASAN_UNPOISON_MEMORY_REGION(data_ + size_, kGuard);
 #endif
-    munmap(base_, mapped_);
   }
   GuardedTensor(const GuardedTensor&) = delete;
   GuardedTensor& operator=(const GuardedTensor&) = delete;
@@ -133,8 +127,9 @@ public:
   std::vector<uint8_t> snapshot() const { return {bytes(), bytes() + size_}; }
 
 private:
-  uint8_t *base_ = nullptr, *data_ = nullptr;
-  size_t size_ = 0, mapped_ = 0;
+  std::unique_ptr<test::GuardPages> pages_;
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
   bool guardBytes_ = true;
 };
 

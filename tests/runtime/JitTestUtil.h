@@ -1,6 +1,7 @@
 // Shared fixtures for the JIT tests: random grouped-GEMM problems and exact comparison with the
 // scalar reference.
 #pragma once
+#include "common/GuardPages.h"
 #include "formats/BFloat16.h"
 #include "mxjit/Error.h"
 #include "mxjit/Ops.h"
@@ -10,7 +11,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <new>
 #include <random>
 #include <sstream>
 #include <string>
@@ -186,34 +185,13 @@ inline int64_t wgradMismatches(const HostTensor& got, const HostTensor& want, co
   return bad;
 }
 
-/// `bytes` bytes between two inaccessible pages, starting right after the first (atEnd false) or ending
-/// right before the second: a read or write past either end of them faults.
-class GuardedBytes {
- public:
-  GuardedBytes(size_t bytes, bool atEnd) {
-    const size_t page = size_t(sysconf(_SC_PAGESIZE)), inner = (bytes + page - 1) / page * page + (bytes ? 0 : page);
-    size_ = inner + 2 * page;
-    base_ = static_cast<uint8_t*>(mmap(nullptr, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    if (base_ == MAP_FAILED || mprotect(base_ + page, inner, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
-    data_ = base_ + page + (atEnd ? inner - bytes : 0);
-  }
-  GuardedBytes(const GuardedBytes&) = delete;
-  GuardedBytes& operator=(const GuardedBytes&) = delete;
-  ~GuardedBytes() { munmap(base_, size_); }
-  uint8_t* data() const { return data_; }
-
- private:
-  uint8_t *base_, *data_;
-  size_t size_;
-};
-
-/// A copy of t against an inaccessible page (GuardedBytes), and a view of it.
+/// A copy of t against an inaccessible page (GuardPages: at its start, or at its end), and a view of it.
 struct GuardedTensor {
-  GuardedTensor(const HostTensor& t, bool atEnd) : bytes(size_t(t.view().nbytes()), atEnd) {
+  GuardedTensor(const HostTensor& t, bool atEnd) : bytes(size_t(t.view().nbytes()), 0, atEnd) {
     if (t.view().nbytes() > 0) std::memcpy(bytes.data(), t.view().data, size_t(t.view().nbytes()));  // an empty one may hold no buffer
     view = TensorView{bytes.data(), t.dtype(), t.shape()};
   }
-  GuardedBytes bytes;
+  GuardPages bytes;
   TensorView view;
 };
 
