@@ -29,7 +29,9 @@ struct Shape {
 
 const std::vector<Shape>& shapes() {
   static const std::vector<Shape> all = {
-      {{3, 8, 0, 5, 1, 7}, 64, 40},   // decode groups, short rows, a partial panel
+      // Decode groups, a partial panel, short rows: two scales a column, where the fp8 column tiles read
+      // four bytes a column and so read before the first column's scales (fixed; it faulted here).
+      {{3, 8, 0, 5, 1, 7}, 64, 40},
       {{2, 0, 9, 31, 1}, 96, 72},     // groups of up to 32 rows beside small ones
       {{40, 1, 0, 70, 33}, 160, 96},  // training-size groups
       {{1, 7, 4}, 256, 1056},         // decode groups across 33 panels
