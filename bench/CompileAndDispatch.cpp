@@ -4,6 +4,7 @@
 // as the first argument (default bench/results/compile_and_dispatch.txt).
 #include "formats/BFloat16.h"
 #include "mxjit/Ops.h"
+#include "mxjit/PackedWeights.h"
 #include "support/HostTensor.h"
 
 #include <fmt/format.h>
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
   HostTensor gradDecode(DType::BF16, {64, n}), gradADecode(DType::BF16, {64, k});
   const HostTensor offsDecode = offsOf({8, 16, 24, 32, 40, 48, 56, 64});
   const QuantRecipe recipe{};
+  // And decode on packed weights (quantized once, outside the timing).
+  HostTensor qw(DType::E4M3, {e, n, k}), sw(DType::E8M0, {e, n, k / 32});
+  quantize(w.view(), -1, ElemFormat::E4M3, 32, ScaleMode::RCeil, qw.view(), sw.view());
+  const PackedWeights packed = pack_weights(MXTensorView{qw.view(), sw.view()}, WeightLayout::ENK);
 
   std::string report = fmt::format("mxjit compile and dispatch costs (K={}, N={}, E={})\n\n", k, n, e);
   RuntimeOptions options;
@@ -56,6 +61,8 @@ int main(int argc, char** argv) {
       {"forward 2d3d (streaming)", "auto", [&](Runtime& rt) { grouped_mm(a.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, out.view(), rt); }},
       {"forward 2d3d (column tiles)", "auto",
        [&](Runtime& rt) { grouped_mm(aDecode.view(), w.view(), WeightLayout::ENK, offsDecode.view(), recipe, outDecode.view(), rt); }},
+      {"forward 2d3d (packed weights)", "auto",
+       [&](Runtime& rt) { grouped_mm(aDecode.view(), packed, offsDecode.view(), recipe, outDecode.view(), rt); }},
       {"dgrad 2d3d (row blocks)", "auto",
        [&](Runtime& rt) { grouped_mm(gradDecode.view(), w.view(), WeightLayout::EKN, offsDecode.view(), recipe, gradADecode.view(), rt); }},
       {"forward 2d3d (row tiles)", "tiles", [&](Runtime& rt) { grouped_mm(a.view(), w.view(), WeightLayout::ENK, offs.view(), recipe, out.view(), rt); }},

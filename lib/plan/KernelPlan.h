@@ -41,6 +41,11 @@ bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t
 constexpr int64_t kMaxStreamPanels = 8, kStreamPanelBytes = int64_t(2) << 20;
 int64_t streamPanelsPerItem(int64_t k, bool stridedAlongK);
 
+/// The bf16 token rows' stride (elements) in the forward on panel-packed weights: K rounded up to an odd
+/// number of 64-byte lines, so that the 16 rows a pass reads at once fall in 16 different L1 sets; at K =
+/// 4096 (rows 8 KiB apart, all in one set) a 16-row pass ran half as fast as two 8-row ones.
+int64_t panelTokenRowStride(int64_t k);
+
 
 /// Choices the IR cannot carry because they depend on run-time values the cache key buckets.
 struct PlanOptions {

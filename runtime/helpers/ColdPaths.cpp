@@ -148,13 +148,14 @@ extern "C" MXJIT_COLUMN_ISA void mxjit_cold_row_block_panel(const uint16_t* rows
   for (int i = 0; i < 2 * kRowBlockRows; ++i) _mm512_storeu_ps(sums + 16 * i, acc[i]);
 }
 
-const ColdPathSymbol kColdPathSymbols[13] = {
+const ColdPathSymbol kColdPathSymbols[14] = {
     {"mxjit_pack_row_bf16", reinterpret_cast<void*>(&mxjit_pack_row_bf16)},
     {"mxjit_cold_pack_b_panel_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_b_panel_bf16)},
     {"mxjit_cold_pack_token_columns_bf16", reinterpret_cast<void*>(&mxjit_cold_pack_token_columns_bf16)},
     {"mxjit_cold_quantize_dequantize32", reinterpret_cast<void*>(&mxjit_cold_quantize_dequantize32)},
     {"mxjit_cold_quantize_row_block", reinterpret_cast<void*>(&mxjit_cold_quantize_row_block)},
     {"mxjit_cold_quantize_column_block", reinterpret_cast<void*>(&mxjit_cold_quantize_column_block)},
+    {"mxjit_panel_pair_times_rows", reinterpret_cast<void*>(&mxjit_panel_pair_times_rows)},
     {"mxjit_cold_decode_panel_chunk", reinterpret_cast<void*>(&mxjit_cold_decode_panel_chunk)},
     {"mxjit_cold_decode_column_tile", reinterpret_cast<void*>(&mxjit_cold_decode_column_tile)},
     {"mxjit_cold_quantize_column_tile", reinterpret_cast<void*>(&mxjit_cold_quantize_column_tile)},

@@ -12,6 +12,7 @@
 
 namespace mxjit::helpers {
 struct ColumnTile;
+struct PanelPair;
 }
 
 extern "C" {
@@ -84,6 +85,13 @@ void mxjit_cold_quantize_dequantize32(const uint16_t* x, const uint16_t* codes, 
 /// along the last axis; rows [first, first + n) of column c along M, scale row sr.
 void mxjit_cold_quantize_row_block(const mxjit::abi::KernelArgs* args, int64_t r, int64_t kb, int64_t K, int32_t elem,
                                    int32_t mode, int32_t block);
+/// A group's nRows token rows (pack_a's swapped pairs, row t at rows + t * stride) times a panel pair of
+/// panel-packed weights (PanelPackedGemm.h, panelPairTimesGroupRows), into out[outIndex + t * N + j]. A hot
+/// path compiled here: its eight row counts (a pass's registers) cost ~10 ms of JIT compile each and gain
+/// nothing from specialising (K and N are loop bounds and strides), so the kernel's gemm stage calls it.
+void mxjit_panel_pair_times_rows(const uint16_t* rows, int64_t nRows, int64_t stride, const mxjit::helpers::PanelPair* pp, int64_t K,
+                                 int32_t elem, void* out, int64_t outIndex, int64_t N, int32_t outBf16);
+
 /// One 64-byte chunk of panel-packed weights (formats/PanelPackedWeights.h) at its 16 columns' scale codes,
 /// decoded exactly (subnormal, NaN, Inf codes; scales outside the fast range) into its two pair rows:
 /// out[0..31] the first, out[32..63] the second, in the kernel's register order.
@@ -98,5 +106,5 @@ struct ColdPathSymbol {
   const char* name;
   void* address;
 };
-extern const ColdPathSymbol kColdPathSymbols[13];
+extern const ColdPathSymbol kColdPathSymbols[14];
 }  // namespace mxjit::helpers

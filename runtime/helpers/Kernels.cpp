@@ -253,6 +253,14 @@ MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::W
                evenUp(K), true, loadA, elemA, modeA, block, scratch);
 }
 
+/// The same at a row stride of its own (plan::panelTokenRowStride), zeros past K.
+MXJIT_HELPER void mxjit_pack_rows_strided_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                               int64_t stride, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
+  const int64_t rows = item->end - item->begin;
+  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * stride, K, stride, true,
+               loadA, elemA, modeA, block, scratch);
+}
+
 // C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32
 // convert 16 lanes at a time (vec::toBf16 is formats::floatToBf16).
 MXJIT_PACK_TARGET inline void storeBlock(void* out, const float* c, int64_t rows, int64_t cols, int64_t row0, int64_t col0,
@@ -391,14 +399,14 @@ mxjit_gemm_enk_columns_amx_16x16(const abi::KernelArgs* args, const abi::WorkIte
 }
 
 /// The forward on panel-packed fp8 weights, weight-streaming plan (PanelPackedGemm.h): the item's two
-/// 16-column panels of its expert times the group's rows, 8 at a time. K is a multiple of 32.
+/// 16-column panels of its expert times the group's rows (packed `stride` apart), by the runtime's
+/// mxjit_panel_pair_times_rows (ColdPaths.h). K is a multiple of 32.
 MXJIT_HELPER MXJIT_BF16_TARGET void mxjit_gemm_panel_packed_bf16_8x32(const abi::KernelArgs* args, const abi::WorkItem* item,
-                                                                      int64_t K, int64_t N, int32_t outBf16, int32_t elem) {
-  constexpr int MR = 8;
+                                                                      int64_t K, int64_t N, int64_t stride, int32_t outBf16,
+                                                                      int32_t elem) {
   const PanelPair pp = panelPairOf(args, item->group, item->tile, K, N);
-  for (int64_t r0 = item->begin; r0 < item->end; r0 += MR)
-    panelPairTimesRows<MR>(reinterpret_cast<const uint16_t*>(args->packedA) + r0 * K, item->end - r0, pp, K, ElemFormat(elem),
-                           args->out, r0 * N + pp.col0, N, N - pp.col0, outBf16);
+  mxjit_panel_pair_times_rows(reinterpret_cast<const uint16_t*>(args->packedA) + item->begin * stride, item->end - item->begin,
+                              stride, &pp, K, elem, args->out, item->begin * N + pp.col0, N, outBf16);
 }
 
 /// The same on AMX hosts (PanelPackedGemm.h, panelPairTimesRowsAmx): the group's rows 16 at a time, each

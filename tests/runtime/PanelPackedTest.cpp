@@ -90,11 +90,12 @@ formats::MXTensor awkwardWeights(const GemmProblem& p, bool enk, ElemFormat elem
   return qw;
 }
 
-// Both plans: weight streaming (decode in registers, 8 rows at a time: groups of 9, 19 and 40 take two,
-// three and five passes) and row tiles (each panel pair decoded once into the bf16 or, on AMX hosts, the
-// AMX gemm's packed weights).
+// Both plans: weight streaming (decode in registers, a pass per 16 rows with a kernel of its own for each
+// row count 1 .. 16: both panels at once up to 8, one at a time past that; groups of 19 and 40 take two
+// and three passes; AMX hosts 16 rows a pass in tiles) and row tiles (each panel pair decoded once into
+// the bf16 or, on AMX hosts, the AMX gemm's packed weights). N = 72: the last pair has one panel, half full.
 TEST(PanelPacked, ForwardEqualsTheReferenceAtItsEdges) {
-  const std::vector<int32_t> sizes = {0, 1, 8, 19, 3, 9, 40};
+  const std::vector<int32_t> sizes = {0, 1, 8, 19, 3, 9, 40, 2, 4, 5, 6, 7, 10, 11, 12, 13, 14, 15, 16};
   for (const char* plan : {"stream", "tiles"})
   for (bool enk : {true, false})
     for (ElemFormat elem : {ElemFormat::E4M3, ElemFormat::E5M2})
