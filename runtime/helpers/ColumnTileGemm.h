@@ -137,14 +137,26 @@ MXJIT_COLUMN_TARGET StepRows stepFromMemory(const ColumnTile& t, int64_t k, int6
   return {t.slab + t.half * 32, 32};
 }
 
-/// Pair row v (pair `pair` of the step) times kColumnTileRows token rows: acc[t] += v . a[t * pairsPerRow + pair].
-MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i v) {
-  MXJIT_UNROLL
-  for (int t = 0; t < kColumnTileRows; ++t)
-    // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
-    // went through a general register and a shuffle.
-    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v,
-                              (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
+/// Pair row v (pair `pair` of the step) times the first `rows` (1 .. kColumnTileRows) token rows:
+/// acc[t] += v . a[t * pairsPerRow + pair].
+MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i v,
+                                         int64_t rows = kColumnTileRows) {
+  // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
+  // went through a general register and a shuffle.
+  const auto row = [&](int t) MXJIT_COLUMN_ATTRS {
+    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v, (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
+  };
+  static_assert(kColumnTileRows == 8);
+  switch (rows) {
+  default: row(7); [[fallthrough]];
+  case 7: row(6); [[fallthrough]];
+  case 6: row(5); [[fallthrough]];
+  case 5: row(4); [[fallthrough]];
+  case 4: row(3); [[fallthrough]];
+  case 3: row(2); [[fallthrough]];
+  case 2: row(1); [[fallthrough]];
+  case 1: row(0);
+  }
 }
 
 /// The step at k that the fast paths cannot take (stepFromMemory) times the token rows, as multiplyPairRow:
@@ -170,7 +182,7 @@ MXJIT_COLUMN_TARGET void columnTileTimesRows(const ColumnTile& tile, int64_t r0,
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t) acc[t] = _mm512_setzero_ps();
   int64_t pair0 = 0;  // the step's first pair row (k / 2)
-  const auto multiply = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { multiplyPairRow(acc, a, pairsPerRow, pair0 + q, v); };
+  const auto multiply = [&](int64_t q, __m512i v) MXJIT_COLUMN_ATTRS { multiplyPairRow(acc, a, pairsPerRow, pair0 + q, v, nRows); };
   // The accumulators pass through here to the cold path and back (a call clobbers every vector register).
   alignas(64) float sums[MR][16];
   const auto store = [](const __m512* from, float (*to)[16]) MXJIT_COLUMN_ATTRS {
@@ -230,13 +242,14 @@ MXJIT_COLUMN_TARGET void columnTileTimesManyRows(const ColumnTile& tile, int64_t
     const StepRows rows = keptStep(tile, k, depth, shuffles, true);
     MXJIT_NO_UNROLL
     for (int64_t pass = 0; pass < passes; ++pass) {
+      const int64_t passRows = nRows - pass * MR < MR ? nRows - pass * MR : MR;
       __m512 acc[MR];
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) acc[t] = _mm512_loadu_ps(sums + (pass * MR + t) * 16);
       MXJIT_NO_UNROLL
       for (int64_t q = 0; q < depth / 2; ++q)
         multiplyPairRow(acc, a + pass * MR * pairsPerRow, pairsPerRow, k / 2 + q,
-                        _mm512_loadu_si512(rows.rows + q * 2 * rows.stride));
+                        _mm512_loadu_si512(rows.rows + q * 2 * rows.stride), passRows);
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) _mm512_storeu_ps(sums + (pass * MR + t) * 16, acc[t]);
     }

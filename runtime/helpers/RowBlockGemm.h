@@ -80,15 +80,26 @@ struct BlockReader {
   }
 };
 
-/// Pair rows w0 (columns 0-15) and w1 (16-31) of pair `pair` times 8 token rows into acc[2t], acc[2t+1].
+/// Pair rows w0 (columns 0-15) and w1 (16-31) of pair `pair` times the first `rows` (1 .. 8) token rows
+/// into acc[2t], acc[2t+1] (as multiplyPairRow: only the rows there).
 MXJIT_COLUMN_TARGET void multiplyPairRows(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i w0,
-                                          __m512i w1) {
-  MXJIT_UNROLL
-  for (int t = 0; t < kRowBlockRows; ++t) {
+                                          __m512i w1, int64_t rows = kRowBlockRows) {
+  const auto row = [&](int t) MXJIT_COLUMN_ATTRS {
     // A float broadcast from memory folds into vdpbf16ps ({1to16}), as in multiplyPairRow.
     const __m512bh token = (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair));
     acc[2 * t] = _mm512_dpbf16_ps(acc[2 * t], (__m512bh)w0, token);
     acc[2 * t + 1] = _mm512_dpbf16_ps(acc[2 * t + 1], (__m512bh)w1, token);
+  };
+  static_assert(kRowBlockRows == 8);
+  switch (rows) {
+  default: row(7); [[fallthrough]];
+  case 7: row(6); [[fallthrough]];
+  case 6: row(5); [[fallthrough]];
+  case 5: row(4); [[fallthrough]];
+  case 4: row(3); [[fallthrough]];
+  case 3: row(2); [[fallthrough]];
+  case 2: row(1); [[fallthrough]];
+  case 1: row(0);
   }
 }
 
@@ -155,7 +166,7 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
             if (more) next.step();
             __m512i w0, w1;
             pairRow(q, grid, &w0, &w1);
-            multiplyPairRows(acc, a, pairsPerRow, k0 / 2 + q, w0, w1);
+            multiplyPairRows(acc, a, pairsPerRow, k0 / 2 + q, w0, w1, nRows);
           }
         } else {
           // The call clobbers every vector register: the accumulators wait in memory.
@@ -180,12 +191,13 @@ MXJIT_COLUMN_TARGET void rowBlocksTimesRows(const abi::KernelArgs* args, int64_t
       for (int64_t c = 0; c < chunks; ++c) {
         const bool reads = more && c == 0;
         const uint32_t* tokens = a + c * kRowBlockRows * pairsPerRow;
+        const int64_t rowsHere = nRows - c * kRowBlockRows < kRowBlockRows ? nRows - c * kRowBlockRows : kRowBlockRows;
         load(sumsOf(c));
         MXJIT_NO_UNROLL
         for (int64_t q = 0; q < 16; ++q) {
           if (reads) next.step();
           multiplyPairRows(acc, tokens, pairsPerRow, k0 / 2 + q, _mm512_load_si512(s.pairRows + 32 * q),
-                           _mm512_load_si512(s.pairRows + 32 * q + 16));
+                           _mm512_load_si512(s.pairRows + 32 * q + 16), rowsHere);
         }
         store(sumsOf(c));
       }

@@ -115,7 +115,10 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
 // last tile cold). One kernel.
 TEST(ColumnTiles, GroupsOfUpToThirtyTwoRows) {
   for (bool fp8 : {true, false}) {
-    GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9} : std::vector<int32_t>{16, 32, 13, 0, 9}, 0, 192, 72,
+    // Last passes of every row count 1 .. 8.
+    GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9, 10, 11, 12, 14}
+                                    : std::vector<int32_t>{16, 32, 13, 0, 9, 26, 27, 28, 30, 31},
+                                0, 192, 72,
                                 /*enk=*/true, 46);
     formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
     qw.scales.data<uint8_t>()[(1 * 72 + 6) * 6 + 3] = 240;  // expert 1, column 6, block 3
