@@ -137,16 +137,11 @@ MXJIT_COLUMN_TARGET StepRows stepFromMemory(const ColumnTile& t, int64_t k, int6
   return {t.slab + t.half * 32, 32};
 }
 
-/// Pair row v (pair `pair` of the step) times the first `rows` (1 .. kColumnTileRows) token rows:
-/// acc[t] += v . a[t * pairsPerRow + pair].
-MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i v,
-                                         int64_t rows = kColumnTileRows) {
-  // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
-  // went through a general register and a shuffle.
-  const auto row = [&](int t) MXJIT_COLUMN_ATTRS {
-    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v, (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
-  };
-  static_assert(kColumnTileRows == 8);
+/// row(t) for each of the first `rows` (1 .. 8; more: 8) token rows of a pass, in one copy of the code: a
+/// switch falling through the rows (decode passes are bound by their products, so rows a group lacks
+/// are skipped; a branch per row cost uniform calls ~4%, a copy per row count the compile budget).
+template <class Row>
+MXJIT_COLUMN_TARGET void forFirstRows(int64_t rows, Row&& row) {
   switch (rows) {
   default: row(7); [[fallthrough]];
   case 7: row(6); [[fallthrough]];
@@ -157,6 +152,18 @@ MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t
   case 2: row(1); [[fallthrough]];
   case 1: row(0);
   }
+}
+
+/// Pair row v (pair `pair` of the step) times the first `rows` (1 .. kColumnTileRows) token rows:
+/// acc[t] += v . a[t * pairsPerRow + pair].
+MXJIT_COLUMN_TARGET void multiplyPairRow(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i v,
+                                         int64_t rows = kColumnTileRows) {
+  static_assert(kColumnTileRows == 8);
+  // A float broadcast from memory: the compiler folds it into vdpbf16ps ({1to16}), where an int one
+  // went through a general register and a shuffle.
+  forFirstRows(rows, [&](int t) MXJIT_COLUMN_ATTRS {
+    acc[t] = _mm512_dpbf16_ps(acc[t], (__m512bh)v, (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair)));
+  });
 }
 
 /// The step at k that the fast paths cannot take (stepFromMemory) times the token rows, as multiplyPairRow:

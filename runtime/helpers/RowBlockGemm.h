@@ -84,23 +84,13 @@ struct BlockReader {
 /// into acc[2t], acc[2t+1] (as multiplyPairRow: only the rows there).
 MXJIT_COLUMN_TARGET void multiplyPairRows(__m512* acc, const uint32_t* a, int64_t pairsPerRow, int64_t pair, __m512i w0,
                                           __m512i w1, int64_t rows = kRowBlockRows) {
-  const auto row = [&](int t) MXJIT_COLUMN_ATTRS {
+  static_assert(kRowBlockRows == 8);
+  forFirstRows(rows, [&](int t) MXJIT_COLUMN_ATTRS {
     // A float broadcast from memory folds into vdpbf16ps ({1to16}), as in multiplyPairRow.
     const __m512bh token = (__m512bh)_mm512_set1_ps(*reinterpret_cast<const float*>(a + t * pairsPerRow + pair));
     acc[2 * t] = _mm512_dpbf16_ps(acc[2 * t], (__m512bh)w0, token);
     acc[2 * t + 1] = _mm512_dpbf16_ps(acc[2 * t + 1], (__m512bh)w1, token);
-  };
-  static_assert(kRowBlockRows == 8);
-  switch (rows) {
-  default: row(7); [[fallthrough]];
-  case 7: row(6); [[fallthrough]];
-  case 6: row(5); [[fallthrough]];
-  case 5: row(4); [[fallthrough]];
-  case 4: row(3); [[fallthrough]];
-  case 3: row(2); [[fallthrough]];
-  case 2: row(1); [[fallthrough]];
-  case 1: row(0);
-  }
+  });
 }
 
 /// Group g's token rows [r0, r0 + nRows) (nRows <= maxRows <= kRowBlockMaxRows; packed by pack_a: K bf16
