@@ -122,13 +122,15 @@ int64_t KernelPlan::packedBFloats(int64_t m) const {
 int64_t KernelPlan::threadScratchFloats() const {
   if (kind == PlanKind::Gemm2d2d && micro == Microkernel::AmxBf16) return (rowsPerItem + mr - 1) / mr * mr * nr + 16;  // C slabs
   if (kind != PlanKind::Gemm2d3d) return 0;
+  // The streaming plans' pack_a stage: a row of K floats for the cold row packer (f32 activations).
+  const int64_t packRow = k + 16;
   // Panel-packed weights streamed: vdpbf16ps decodes in registers; AMX stages two B tiles (1 KiB each)
   // and a 16 x 32 C.
-  if (streamPanels && b.layout == ir::OperandLayout::PNK) return micro == Microkernel::AmxBf16 ? 1024 + 16 : 0;
+  if (streamPanels && b.layout == ir::OperandLayout::PNK) return std::max<int64_t>(packRow, micro == Microkernel::AmxBf16 ? 1024 + 16 : 0);
   // Column tiles: the cold packer's 64 x NR fp32 staging and its 32 pair rows (NR bf16 pairs each), the
   // 16-column tile's 32 pair rows, and on AMX a 16 x 16 C; or the sums of up to kColumnTileMaxRows rows.
-  if (streamPanels && columnTiles) return (64 + 32 + 16) * nr + 256 + 16 + kColumnTileMaxRows * 16;
-  if (streamPanels && rowBlocks) return helpers::kRowBlockScratchFloats;
+  if (streamPanels && columnTiles) return std::max<int64_t>(packRow, (64 + 32 + 16) * nr + 256 + 16 + kColumnTileMaxRows * 16);
+  if (streamPanels && rowBlocks) return std::max<int64_t>(packRow, helpers::kRowBlockScratchFloats);
   // AMX streaming: the cold staging (K x NR floats), a 16 x NR C, the panels (amxDepth(k) deep).
   if (streamPanels && micro == Microkernel::AmxBf16) return int64_t(nr) * k + 16 * nr + panelsPerItem * nr * amxDepth(k) / 2 + 16;
   const int64_t rowsPadded = (rowsPerItem + mr - 1) / mr * mr;

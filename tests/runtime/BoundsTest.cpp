@@ -16,6 +16,7 @@
 #include <cstring>
 #include <functional>
 #include <span>
+#include <thread>
 
 using namespace mxjit;
 using namespace mxjit::test;
@@ -216,6 +217,42 @@ TEST(Bounds, EmptyDimensions) {
       grouped_mm(qa.view, qw.view, layout, qoffs.view, QuantRecipe{}, out.view);
       expectSameBytes(out.view, want, std::string("K = 0") + (atEnd ? " at a page's end" : ""));
     }
+  }
+}
+
+// A kernel's per-thread scratch holds what each of its stages puts there: f32 activations take the cold
+// row packer (a row of K floats in the scratch) in the streaming plans too, whose own scratch is smaller
+// at K = 8192 (column tiles) or was none (packed weights). Each call runs on a fresh thread (one OpenMP
+// thread), whose scratch no earlier kernel has grown; under AddressSanitizer an overrun fails it.
+TEST(Bounds, ThreadScratchHoldsTheColdRowPacker) {
+  const GemmProblem p = makeProblem({1, 3, 0, 5}, 0, 8192, 64, /*enk=*/true, 75);
+  const GemmProblem pk = makeProblem({1, 3, 0, 5}, 0, 8192, 64, /*enk=*/false, 75);
+  HostTensor a(DType::F32, {p.m, p.k});
+  for (int64_t i = 0; i < a.numel(); ++i) a.data<float>()[i] = formats::bf16ToFloat(p.a.data<uint16_t>()[i]);
+  const formats::MXTensor qw = formats::quantize(p.w.view(), 2, ElemFormat::E4M3, 32, ScaleMode::RCeil);
+  const MXTensorView mxw{qw.qdata.view(), qw.scales.view()};
+  const PackedWeights packed = pack_weights(mxw, WeightLayout::ENK);
+  const QuantRecipe recipe{};
+  const std::vector<std::pair<std::string, std::function<void(const TensorView&, Runtime&)>>> calls = {
+      {"bf16 [E,N,K] weights (column tiles)",
+       [&](const TensorView& out, Runtime& rt) { grouped_mm(a.view(), p.w.view(), WeightLayout::ENK, p.offs.view(), recipe, out, rt); }},
+      {"bf16 [E,K,N] weights (row blocks)",
+       [&](const TensorView& out, Runtime& rt) { grouped_mm(a.view(), pk.w.view(), WeightLayout::EKN, pk.offs.view(), recipe, out, rt); }},
+      {"fp8 [E,N,K] weights (column tiles)",
+       [&](const TensorView& out, Runtime& rt) { grouped_mm(a.view(), mxw, WeightLayout::ENK, p.offs.view(), recipe, out, rt); }},
+      {"packed weights", [&](const TensorView& out, Runtime& rt) { grouped_mm(a.view(), packed, p.offs.view(), recipe, out, rt); }},
+  };
+  for (const auto& [what, call] : calls) {
+    HostTensor want(DType::BF16, {p.m, p.n}), got(DType::BF16, {p.m, p.n});
+    if (refused([&] { call(want.view(), Runtime::global()); })) continue;  // packed weights need AVX512-BF16
+    std::thread fresh([&] {
+      RuntimeOptions options;
+      options.threads = 1;
+      Runtime rt(options);
+      call(got.view(), rt);
+    });
+    fresh.join();
+    expectSameBytes(got.view(), want, what);
   }
 }
 
