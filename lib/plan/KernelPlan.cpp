@@ -65,14 +65,11 @@ int64_t rowBlockPanelsPerItem(int64_t n, int64_t groups) {
   return std::clamp<int64_t>((panels + itemsPerGroup - 1) / itemsPerGroup, 1, helpers::kRowBlockPanels);
 }
 
-int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost) {
-  if (amxHost) return kColumnTileRows;
-  return b.load == abi::kDequantize ? 16 : kColumnTileMaxRows;
-}
+int64_t columnTileMaxRows(bool amxHost) { return amxHost ? kColumnTileRows : kColumnTileMaxRows; }
 
 int64_t fusedGroupRows(const OperandPlan& b, int64_t k, int64_t n, bool amxHost) {
   if (streamsRowBlocks(b, k, n)) return helpers::kRowBlockMaxRows;
-  return streamsColumnTiles(b, k) ? columnTileMaxRows(b, amxHost) : 0;
+  return streamsColumnTiles(b, k) ? columnTileMaxRows(amxHost) : 0;
 }
 
 std::string_view microkernelName(Microkernel m) {

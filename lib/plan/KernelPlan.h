@@ -86,11 +86,12 @@ struct OperandPlan {
 bool streamsColumnTiles(const OperandPlan& b, int64_t k);
 constexpr int64_t kColumnTileRows = 8;
 /// The most rows a group may have for column tiles: 8 on AMX hosts; elsewhere larger groups keep each
-/// step's pair rows for every 8 rows, up to 16 for fp8 weights (at 32 rows the whole-panel plan decodes
-/// them 12% faster; at 16, 0-10% slower) and 32 for bf16 ones (quantized in column tiles 1.04-1.4x
-/// faster at 16-32 rows than whole panels). The tile's sums have room for kColumnTileMaxRows.
+/// step's pair rows for every 8 rows, up to 32 (bf16 weights quantized in column tiles ran 1.04-1.4x
+/// faster at 16-32 rows than whole panels; fp8 ones, once a last partial pass multiplied only its rows,
+/// 1.3x at 17 rows, 1.1x at 23-24 and equal at 32, where before the whole panels had won at 32 and fp8
+/// stopped at 16). The tile's sums have room for kColumnTileMaxRows.
 constexpr int64_t kColumnTileMaxRows = 32;  // helpers::kColumnTileMaxRows
-int64_t columnTileMaxRows(const OperandPlan& b, bool amxHost);
+int64_t columnTileMaxRows(bool amxHost);
 
 /// Whether the AVX512-BF16 weight-streaming stage takes [E,K,N] weights (each k a row of N values; dgrad's
 /// on [E,N,K] weights) in row blocks (runtime/helpers/RowBlockGemm.h): bf16 quantized in blocks of 32, K

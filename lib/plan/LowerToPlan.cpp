@@ -108,12 +108,12 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
       // AMX hosts multiply the streamed weights by tdpbf16ps: their tokens in natural pairs.
       const auto onAmxTiles = [&] { p.micro = Microkernel::AmxBf16, p.mr = 32, p.stages.back().helper = "mxjit_pack_rows_amx"; };
       const bool fused = p.micro == Microkernel::Avx512Bf16 && options.fusedGroupRows > 0;
-      if (fused && options.fusedGroupRows <= columnTileMaxRows(p.b, amxHost) && streamsColumnTiles(p.b, p.k)) {
+      if (fused && options.fusedGroupRows <= columnTileMaxRows(amxHost) && streamsColumnTiles(p.b, p.k)) {
         p.columnTiles = true;
         std::vector<int64_t> constants = {p.k, p.n, outBf16, p.b.load, int64_t(p.b.elem), int64_t(p.b.mode), p.b.block};
         if (amxHost) onAmxTiles();
         // Groups of up to 8 rows multiply each step as it is decoded; larger ones keep it for every 8 rows.
-        else constants.push_back(options.fusedGroupRows <= kColumnTileRows ? kColumnTileRows : columnTileMaxRows(p.b, amxHost));
+        else constants.push_back(options.fusedGroupRows <= kColumnTileRows ? kColumnTileRows : columnTileMaxRows(amxHost));
         p.stages.push_back({"decode", amxHost ? "mxjit_gemm_enk_columns_amx_16x16" : "mxjit_gemm_enk_columns_bf16_8x16",
                             ItemGrid::GroupPanels, ceilDiv(p.n, p.nr), true, constants});
       } else if (fused && streamsRowBlocks(p.b, p.k, p.n)) {

@@ -108,15 +108,14 @@ TEST(ColumnTiles, SmallGroupsBesideLargeOnesTakeTheirOwnStage) {
   }
 }
 
-// Groups of 9-16 rows (fp8 weights) or 9-32 (bf16) in column tiles (AVX512-BF16 hosts; AMX ones take
-// row tiles; plan::columnTileMaxRows): each step's pair rows kept in the tile buffer and multiplied by
-// every 8 rows, for fp8 weights with scales and codes off the fast path (the table decode, the cold
-// packer) and bf16 weights of a wide range (the fp32 codec), N = 72 (a partial panel: every step of its
-// last tile cold). One kernel.
+// Groups of 9-32 rows in column tiles (AVX512-BF16 hosts; AMX ones take row tiles;
+// plan::columnTileMaxRows): each step's pair rows kept in the tile buffer and multiplied by every 8 rows,
+// for fp8 weights with scales and codes off the fast path (the table decode, the cold packer) and bf16
+// weights of a wide range (the fp32 codec), N = 72 (a partial panel: every step of its last tile cold).
+// One kernel; last passes of every row count 1 .. 8.
 TEST(ColumnTiles, GroupsOfUpToThirtyTwoRows) {
   for (bool fp8 : {true, false}) {
-    // Last passes of every row count 1 .. 8.
-    GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9, 10, 11, 12, 14}
+    GemmProblem p = makeProblem(fp8 ? std::vector<int32_t>{16, 15, 13, 0, 9, 10, 11, 12, 14, 32, 23}
                                     : std::vector<int32_t>{16, 32, 13, 0, 9, 26, 27, 28, 30, 31},
                                 0, 192, 72,
                                 /*enk=*/true, 46);
