@@ -101,7 +101,7 @@ int64_t KernelPlan::packedAFloats(int64_t m) const {
   if (kind == PlanKind::Gemm2d2d) return (m + 2 * groups + 2) * k + mr;
   // AMX: rows amxDepth(k) wide, A tiles reading up to 15 rows past a group's last.
   if (kind == PlanKind::Gemm2d3d && streamPanels && micro == Microkernel::AmxBf16) return (m + mr) * amxDepth(k);
-  // Panel-packed weights: bf16 rows (two a float) at panelTokenRowStride, a pass reading a row past the last.
+  // Panel-packed weights: bf16 rows (two a float) at panelTokenRowStride.
   if (kind == PlanKind::Gemm2d3d && streamPanels && b.layout == ir::OperandLayout::PNK) return (m + mr) * panelTokenRowStride(k) / 2;
   return kind == PlanKind::Gemm2d3d && streamPanels ? (m + mr) * k : 0;  // + mr: a slab may read past the end
 }

@@ -87,8 +87,9 @@ void mxjit_cold_quantize_row_block(const mxjit::abi::KernelArgs* args, int64_t r
                                    int32_t mode, int32_t block);
 /// A group's nRows token rows (pack_a's swapped pairs, row t at rows + t * stride) times a panel pair of
 /// panel-packed weights (PanelPackedGemm.h, panelPairTimesGroupRows), into out[outIndex + t * N + j]. A hot
-/// path compiled here: its eight row counts (a pass's registers) cost ~10 ms of JIT compile each and gain
-/// nothing from specialising (K and N are loop bounds and strides), so the kernel's gemm stage calls it.
+/// path compiled here: a pass per row count (1 .. 16, the accumulators in registers) times two formats;
+/// JIT-compiled, three of them had taken the kernel's codegen from ~40 to ~90 ms, and specialising gains
+/// them nothing (K and N are loop bounds and strides), so the kernel's gemm stage calls it.
 void mxjit_panel_pair_times_rows(const uint16_t* rows, int64_t nRows, int64_t stride, const mxjit::helpers::PanelPair* pp, int64_t K,
                                  int32_t elem, void* out, int64_t outIndex, int64_t N, int32_t outBf16);
 

@@ -2,7 +2,8 @@
 // chunk (4 k of 16 columns) becomes two vdpbf16ps pair rows in registers: one byte unpack per row puts
 // each code in the high byte of its 16-bit lane, already in pair order, and decodeHighBytes turns it
 // into bf16 with the column's scale folded in. The weight-streaming plan multiplies them at once by up
-// to 8 token rows (panelsTimesRows): against the [E,N,K] kernels there is no byte transpose and no
+// to 16 token rows (panelsTimesRows; that pass is compiled into the runtime, PanelPackedRows.cpp):
+// against the [E,N,K] kernels there is no byte transpose and no
 // decoded panel stored and read back, and decode-shape forward streams about twice the weights per
 // second. The row-tile plan (large groups) decodes each panel pair once per call into the bf16 or AMX
 // gemm's packed weights (decodePanelPair). Chunks the packer flagged (a subnormal, NaN or Inf code, a scale
@@ -123,8 +124,8 @@ inline PanelPair panelOf(const PanelPair& pp, int p) {
 
 /// Up to MR rows of tokens times the first NP panels of a pair (MR * NP accumulators: 8 x 2 or 16 x 1).
 /// rows: token rows of K bf16 pairs (swapped, as the pack_a stage writes them), row t at rows + t *
-/// stride; rows past nRows are read (the packed tokens have room) and dropped. Results to out[outIndex +
-/// t * N + j] for the panels' columns j < cols.
+/// stride; rows past nRows would be read and dropped (panelPairTimesGroupRows passes exactly MR). Results
+/// to out[outIndex + t * N + j] for the panels' columns j < cols.
 template <int MR, int NP>
 MXJIT_PANEL_TARGET void panelsTimesRows(const uint16_t* rows, int64_t nRows, int64_t stride, const PanelPair& pp, int64_t K,
                                         ElemFormat f, void* out, int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
@@ -140,6 +141,7 @@ MXJIT_PANEL_TARGET void panelsTimesRows(const uint16_t* rows, int64_t nRows, int
     for (int h = 0; h < 2; ++h)
       MXJIT_UNROLL
       for (int t = 0; t < MR; ++t) {
+        // An int broadcast: a float one (vbroadcastss, as GCC emits it) ran the 8-row pass 10% slower here.
         const __m512bh av = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[t * pairsPerRow + 2 * c + h]));
         MXJIT_UNROLL
         for (int p = 0; p < NP; ++p) acc[t][p] = _mm512_dpbf16_ps(acc[t][p], (__m512bh)w[h][p], av);
