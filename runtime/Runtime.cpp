@@ -111,7 +111,8 @@ std::vector<Runtime::Impl::Route> Runtime::Impl::routeGroups(const runtime::Kern
   }
   const int64_t mean = groups.empty() ? 0 : rows / static_cast<int64_t>(groups.size());
   runtime::KernelSpec panels = spec;
-  panels.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx)
+  const bool panelPacked = spec.bLayout == uint8_t(ir::OperandLayout::PNK);
+  panels.streamPanels = gemmPlan == GemmPlan::Auto ? plan::streamWeightPanels(largest, mean, spec.k, target.amx, panelPacked)
                                                    : gemmPlan == GemmPlan::Stream;
   // Groups within fusedRows stream their weights once in column tiles or row blocks whatever the others
   // take (whole panels, or row tiles, which would pack every small group's weights first), unless a plan

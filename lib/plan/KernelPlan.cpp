@@ -43,8 +43,9 @@ std::string operandText(const OperandPlan& o) {
 
 }  // namespace
 
-bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx) {
+bool streamWeightPanels(int64_t largestGroupRows, int64_t meanGroupRows, int64_t k, bool amx, bool panelPacked) {
   if (largestGroupRows <= kSmallGroupRows || meanGroupRows <= kSmallGroupRows) return true;
+  if (panelPacked) return !amx && meanGroupRows <= kPackedStreamRows;
   return !amx && meanGroupRows * k * 2 <= kStreamRowsBytes;
 }
 

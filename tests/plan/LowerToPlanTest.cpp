@@ -94,6 +94,10 @@ TEST(PlanChoice, WeightStreamingFollowsGroupSize) {
   EXPECT_TRUE(plan::streamWeightPanels(4096, 512, 1024, false));     // jagged: the mean decides
   EXPECT_FALSE(plan::streamWeightPanels(4096, 513, 1024, false));
   // Jagged decode on AMX: a few groups past kSmallGroupRows, the mean within it, still stream.
+  // Panel-packed weights: by the mean group's rows alone.
+  EXPECT_TRUE(plan::streamWeightPanels(1024, plan::kPackedStreamRows, 1024, false, true));
+  EXPECT_FALSE(plan::streamWeightPanels(1024, plan::kPackedStreamRows + 1, 64, false, true));
+  EXPECT_FALSE(plan::streamWeightPanels(1024, 64, 1024, true, true));
   EXPECT_TRUE(plan::streamWeightPanels(40, plan::kSmallGroupRows, 4096, true));
   EXPECT_FALSE(plan::streamWeightPanels(40, plan::kSmallGroupRows + 1, 4096, true));
 }
