@@ -81,18 +81,16 @@ void lowerGemm(const ir::Op& op, const PlanOptions& options, bool amxHost, Kerne
       // panels), each 64-byte chunk decoded in registers and multiplied at once by vdpbf16ps, or on AMX
       // hosts each 32 k of chunks decoded into two B tiles for tdpbf16ps (PanelPackedGemm.h).
       const bool amx = p.micro == Microkernel::AmxBf16;
-      const std::vector<int64_t> load = {p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block};
-      if (amx) {
-        p.stages.push_back({"pack_a", "mxjit_pack_rows_amx", ItemGrid::GroupRowTiles, 0, true, {p.k, load[0], load[1], load[2], load[3]}});
-        p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_amx_16x32", ItemGrid::GroupPanels, ceilDiv(p.n, 2 * formats::kPanelColumns),
-                            true, {p.k, p.n, outBf16, int64_t(p.b.elem)}});
-      } else {
-        const int64_t stride = panelTokenRowStride(p.k);
-        p.stages.push_back({"pack_a", "mxjit_pack_rows_strided_bf16", ItemGrid::GroupRowTiles, 0, true,
-                            {p.k, stride, load[0], load[1], load[2], load[3]}});
-        p.stages.push_back({"gemm", "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels, ceilDiv(p.n, 2 * formats::kPanelColumns),
-                            true, {p.k, p.n, stride, outBf16, int64_t(p.b.elem)}});
+      // vdpbf16ps passes read their tokens panelTokenRowStride apart; AMX A tiles amxDepth(K) apart.
+      std::vector<int64_t> pack = {p.k, p.a.load, int64_t(p.a.elem), int64_t(p.a.mode), p.a.block};
+      std::vector<int64_t> gemm = {p.k, p.n, outBf16, int64_t(p.b.elem)};
+      if (!amx) {
+        pack.insert(pack.begin() + 1, panelTokenRowStride(p.k));
+        gemm.insert(gemm.begin() + 2, panelTokenRowStride(p.k));
       }
+      p.stages.push_back({"pack_a", amx ? "mxjit_pack_rows_amx" : "mxjit_pack_rows_strided_bf16", ItemGrid::GroupRowTiles, 0, true, pack});
+      p.stages.push_back({"gemm", amx ? "mxjit_gemm_panel_packed_amx_16x32" : "mxjit_gemm_panel_packed_bf16_8x32", ItemGrid::GroupPanels,
+                          ceilDiv(p.n, 2 * formats::kPanelColumns), true, gemm});
     } else if (*bLayout == ir::OperandLayout::PNK) {
       // Large groups: each panel pair decoded once into the row-tile plan's packed weights (bf16 or AMX;
       // the helper is hand-vectorised, named _bf16 so codegen skips the vectorisers).

@@ -246,19 +246,18 @@ MXJIT_HELPER void mxjit_gemm_2d3d_bf16_8x32(const abi::KernelArgs* args, const a
     rowsTimesPanelBf16<MR, NR>(args, panel, rows, item->begin, packedB + p * k2 * NR, p * NR, K, N, outBf16);
 }
 
-MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
-                                       int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
-  const int64_t rows = item->end - item->begin;
-  packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * evenUp(K), K,
-               evenUp(K), true, loadA, elemA, modeA, block, scratch);
-}
-
-/// The same at a row stride of its own (plan::panelTokenRowStride), zeros past K.
+/// Rows [begin, end) of A as bf16 (pairs swapped) `stride` apart, zeros past K (stride: evenUp(K), or
+/// for the forward on panel-packed weights plan::panelTokenRowStride).
 MXJIT_HELPER void mxjit_pack_rows_strided_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
                                                int64_t stride, int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
   const int64_t rows = item->end - item->begin;
   packRowsBf16(args, item->begin, rows, rows, reinterpret_cast<uint16_t*>(args->packedA) + item->begin * stride, K, stride, true,
                loadA, elemA, modeA, block, scratch);
+}
+
+MXJIT_HELPER void mxjit_pack_rows_bf16(const abi::KernelArgs* args, const abi::WorkItem* item, float* scratch, int64_t K,
+                                       int32_t loadA, int32_t elemA, int32_t modeA, int32_t block) {
+  mxjit_pack_rows_strided_bf16(args, item, scratch, K, evenUp(K), loadA, elemA, modeA, block);
 }
 
 // C rows [0, rows) x columns [0, cols) of a 32-wide fp32 block to out at (row0, col0); full rows of 32

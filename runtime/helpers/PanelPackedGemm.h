@@ -122,13 +122,12 @@ inline PanelPair panelOf(const PanelPair& pp, int p) {
   return one;
 }
 
-/// Up to MR rows of tokens times the first NP panels of a pair (MR * NP accumulators: 8 x 2 or 16 x 1).
-/// rows: token rows of K bf16 pairs (swapped, as the pack_a stage writes them), row t at rows + t *
-/// stride; rows past nRows would be read and dropped (panelPairTimesGroupRows passes exactly MR). Results
-/// to out[outIndex + t * N + j] for the panels' columns j < cols.
+/// MR rows of tokens times the first NP panels of a pair (MR * NP accumulators: 8 x 2 or 16 x 1). rows:
+/// token rows of K bf16 pairs (swapped, as the pack_a stage writes them), row t at rows + t * stride.
+/// Results to out[outIndex + t * N + j] for the panels' columns j < cols.
 template <int MR, int NP>
-MXJIT_PANEL_TARGET void panelsTimesRows(const uint16_t* rows, int64_t nRows, int64_t stride, const PanelPair& pp, int64_t K,
-                                        ElemFormat f, void* out, int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
+MXJIT_PANEL_TARGET void panelsTimesRows(const uint16_t* rows, int64_t stride, const PanelPair& pp, int64_t K, ElemFormat f, void* out,
+                                        int64_t outIndex, int64_t N, int64_t cols, int32_t outBf16) {
   const int64_t pairsPerRow = stride / 2;
   const uint32_t* a = reinterpret_cast<const uint32_t*>(rows);
   __m512 acc[MR][NP];
@@ -149,23 +148,21 @@ MXJIT_PANEL_TARGET void panelsTimesRows(const uint16_t* rows, int64_t nRows, int
   });
   MXJIT_UNROLL
   for (int t = 0; t < MR; ++t)
-    if (t < nRows)
-      MXJIT_UNROLL
-      for (int p = 0; p < NP; ++p)
-        vec::storeLanes(out, outIndex + t * N + p * formats::kPanelColumns, acc[t][p], cols - p * formats::kPanelColumns, outBf16);
+    MXJIT_UNROLL
+    for (int p = 0; p < NP; ++p)
+      vec::storeLanes(out, outIndex + t * N + p * formats::kPanelColumns, acc[t][p], cols - p * formats::kPanelColumns, outBf16);
 }
 
 /// MR (1 .. 16) rows times a panel pair in one pass: 8 x 2 for up to 8 rows, else 16 x 1 for each panel.
-/// A pass of fewer rows than MR (nRows: the rows there) reads the rest and drops them.
 template <int MR>
-MXJIT_PANEL_TARGET void panelPairTimesRowsPass(const uint16_t* rows, int64_t nRows, int64_t stride, const PanelPair& pp, int64_t K,
-                                               ElemFormat f, void* out, int64_t outIndex, int64_t N, int32_t outBf16) {
+MXJIT_PANEL_TARGET void panelPairTimesRowsPass(const uint16_t* rows, int64_t stride, const PanelPair& pp, int64_t K, ElemFormat f,
+                                               void* out, int64_t outIndex, int64_t N, int32_t outBf16) {
   const int64_t cols = N - pp.col0;
   if constexpr (MR <= 8) {
-    panelsTimesRows<MR, 2>(rows, nRows, stride, pp, K, f, out, outIndex, N, cols, outBf16);
+    panelsTimesRows<MR, 2>(rows, stride, pp, K, f, out, outIndex, N, cols, outBf16);
   } else {
     for (int p = 0; p < 2 && p * formats::kPanelColumns < cols; ++p)
-      panelsTimesRows<MR, 1>(rows, nRows, stride, panelOf(pp, p), K, f, out, outIndex + p * formats::kPanelColumns, N,
+      panelsTimesRows<MR, 1>(rows, stride, panelOf(pp, p), K, f, out, outIndex + p * formats::kPanelColumns, N,
                              cols - p * formats::kPanelColumns, outBf16);
   }
 }
@@ -177,7 +174,7 @@ MXJIT_PANEL_TARGET void panelPairTimesExactRows(const uint16_t* rows, int64_t n,
                                                 ElemFormat f, void* out, int64_t outIndex, int64_t N, int32_t outBf16) {
   if constexpr (MR > 1)
     if (n < MR) return panelPairTimesExactRows<MR - 1>(rows, n, stride, pp, K, f, out, outIndex, N, outBf16);
-  panelPairTimesRowsPass<MR>(rows, n, stride, pp, K, f, out, outIndex, N, outBf16);
+  panelPairTimesRowsPass<MR>(rows, stride, pp, K, f, out, outIndex, N, outBf16);
 }
 
 /// A group's rows times a panel pair, decoding the panels as few times as the registers allow: a pass
